@@ -1,0 +1,99 @@
+# notebook-pipelines: set-up and checks from a fresh clone with only python3 on the machine.
+#
+#   make demo    set up, then run the examples
+#   make test    set up, then ruff (lint + format check), mypy and pytest
+#   make bench   set up (ours and the peers' environments), then run the benchmarks
+#   make lint    ruff and mypy only          make fmt    reformat and autofix
+#   make clean   remove .venv and caches     make distclean   also the peers' environments
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.installed
+EXAMPLES := examples/hello_pipeline.py
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help setup system-deps test lint fmt demo bench bench-peers clean distclean
+
+help:
+	@echo "make demo   - set up and run the examples"
+	@echo "make test   - set up and run ruff, mypy and pytest"
+	@echo "make bench  - set up (with the peers) and run the benchmarks"
+	@echo "make lint | fmt | clean | distclean"
+
+# The virtual environment. Debian's own python3 needs python3-venv for `-m venv` to work: install it
+# when we can, otherwise say what is missing.
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "error: notebook-pipelines needs Python >= 3.10 ($(PYTHON) is $$($(PYTHON) -V 2>&1))"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+		rm -rf $(VENV); \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "python3 -m venv failed: installing Debian's python3-venv"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv \
+				&& $(PYTHON) -m venv $(VENV); \
+		else \
+			echo "error: '$(PYTHON) -m venv' failed; install your system's venv package (e.g. python3-venv)"; \
+			exit 1; \
+		fi; }
+
+# Reinstall only when pyproject.toml changes (the install is editable, so code changes need nothing).
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,dask]'
+	@touch $@
+
+# Debian's graphviz provides the `dot` binary the graph display needs.
+system-deps:
+	@if command -v dot >/dev/null 2>&1; then \
+		:; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "'dot' not found: installing Debian's graphviz"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends graphviz >/dev/null; } \
+			|| echo "warning: could not install graphviz; graph rendering will not work"; \
+	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+		echo "'dot' not found: installing Debian's graphviz (sudo)"; \
+		{ sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends graphviz >/dev/null; } \
+			|| echo "warning: could not install graphviz; graph rendering will not work"; \
+	else \
+		echo "note: 'dot' not found and graphviz cannot be installed here (needs root and apt-get);"; \
+		echo "      install your system's graphviz package for graph rendering. Continuing without it."; \
+	fi
+
+setup: $(STAMP) system-deps
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+fmt: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+demo: setup
+	@for example in $(EXAMPLES); do \
+		echo "== $$example"; \
+		$(PY) $$example || exit 1; \
+	done
+
+bench-peers:
+	bash bench/peers/setup.sh
+
+bench: setup bench-peers
+	$(PY) bench/bench_engine.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info
+	find . -path ./bench/peers -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf bench/peers/.venv-*

@@ -1,0 +1,460 @@
+"""The execution API (layer 6): ``execute_pipeline`` and its iterator, re-execution, and executing
+solids on their own or within a pipeline — the reference's names, parameters and semantics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from .definitions.dependency import DependencyDefinition, SolidInvocation
+from .definitions.environment import EnvironmentConfig, build_environment_config
+from .definitions.io import OutputDefinition
+from .definitions.mode import ModeDefinition
+from .definitions.pipeline import PipelineDefinition, dependencies_of
+from .definitions.selection import select
+from .definitions.solid import SolidDefinition
+from .errors import (
+    DagsterInvalidDefinitionError,
+    DagsterInvariantViolationError,
+    DagsterRunNotFoundError,
+)
+from .events import DagsterEvent
+from .execution.contexts import PlanExecutionContext
+from .execution.results import (
+    CompositeSolidExecutionResult,
+    PipelineExecutionResult,
+    SolidExecutionResult,
+)
+from .execution.run import execute_run_iterator
+from .plan.plan import ExecutionPlan
+from .storage.instance import DagsterInstance
+from .storage.runs import PipelineRun
+from .user_events import Output
+
+
+def execute_pipeline(
+    pipeline: Any,
+    run_config: Mapping[str, Any] | None = None,
+    mode: str | None = None,
+    preset: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    solid_selection: Sequence[str] | None = None,
+    instance: DagsterInstance | None = None,
+    raise_on_error: bool = True,
+) -> PipelineExecutionResult:
+    """Execute a pipeline synchronously and return its result.
+
+    With ``raise_on_error`` (the default) the first user error is re-raised once its
+    ``STEP_FAILURE`` has been stored; otherwise the result reports it and later steps are skipped.
+    """
+    run = _prepare_run(pipeline, run_config, mode, preset, tags, solid_selection, instance)
+    return run.execute(raise_on_error)
+
+
+def execute_pipeline_iterator(
+    pipeline: Any,
+    run_config: Mapping[str, Any] | None = None,
+    mode: str | None = None,
+    preset: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    solid_selection: Sequence[str] | None = None,
+    instance: DagsterInstance | None = None,
+) -> Iterator[DagsterEvent]:
+    """Execute a pipeline, yielding its events as they happen."""
+    run = _prepare_run(pipeline, run_config, mode, preset, tags, solid_selection, instance)
+    return run.iterate(raise_on_error=False)
+
+
+def reexecute_pipeline(
+    pipeline: Any,
+    parent_run_id: str,
+    run_config: Mapping[str, Any] | None = None,
+    step_selection: Sequence[str] | None = None,
+    mode: str | None = None,
+    preset: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    instance: DagsterInstance | None = None,
+    raise_on_error: bool = True,
+    step_keys_to_execute: Sequence[str] | None = None,
+) -> PipelineExecutionResult:
+    """Re-execute run ``parent_run_id`` (all of it, or the steps ``step_selection`` selects)."""
+    run = _prepare_reexecution(
+        pipeline, parent_run_id, run_config, step_selection or step_keys_to_execute, mode, preset,
+        tags, instance,
+    )
+    return run.execute(raise_on_error)
+
+
+def reexecute_pipeline_iterator(
+    pipeline: Any,
+    parent_run_id: str,
+    run_config: Mapping[str, Any] | None = None,
+    step_selection: Sequence[str] | None = None,
+    mode: str | None = None,
+    preset: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    instance: DagsterInstance | None = None,
+    step_keys_to_execute: Sequence[str] | None = None,
+) -> Iterator[DagsterEvent]:
+    """Re-execute run ``parent_run_id``, yielding the events as they happen."""
+    run = _prepare_reexecution(
+        pipeline, parent_run_id, run_config, step_selection or step_keys_to_execute, mode, preset,
+        tags, instance,
+    )
+    return run.iterate(raise_on_error=False)
+
+
+def create_execution_plan(
+    pipeline: Any,
+    run_config: Mapping[str, Any] | None = None,
+    mode: str | None = None,
+    step_keys_to_execute: Sequence[str] | None = None,
+) -> ExecutionPlan:
+    """The execution plan of ``pipeline`` for ``run_config`` in ``mode``."""
+    pipeline_def = _pipeline_def(pipeline)
+    mode_def = pipeline_def.get_mode_definition(mode)
+    env = build_environment_config(pipeline_def, run_config, mode_def)
+    return ExecutionPlan.build(pipeline_def, env, step_keys_to_execute)
+
+
+# --- solids ------------------------------------------------------------------------------------
+
+
+def execute_solid(
+    solid_def: SolidDefinition,
+    mode_def: ModeDefinition | None = None,
+    input_values: Mapping[str, Any] | None = None,
+    tags: Mapping[str, Any] | None = None,
+    run_config: Mapping[str, Any] | None = None,
+    raise_on_error: bool = True,
+) -> SolidExecutionResult | CompositeSolidExecutionResult:
+    """Execute one solid in a pipeline of its own; ``input_values`` feed its inputs directly."""
+    if not hasattr(solid_def, "input_defs"):
+        raise DagsterInvariantViolationError(f"execute_solid takes a solid definition, got {solid_def!r}")
+    solid_defs: list[Any] = [solid_def]
+    inputs: dict[str, Any] = {}
+    for input_name, value in (input_values or {}).items():
+        if not solid_def.has_input(input_name):
+            raise DagsterInvalidDefinitionError(
+                f'execute_solid: solid "{solid_def.name}" has no input "{input_name}" (its inputs: '
+                f"{[d.name for d in solid_def.input_defs] or 'none'})."
+            )
+        stub = _value_solid(f"__input_{input_name}", value)
+        solid_defs.append(stub)
+        inputs[input_name] = DependencyDefinition(stub.name)
+    pipeline_def = PipelineDefinition(
+        solid_defs,
+        name=f"ephemeral_{solid_def.name}_solid_pipeline",
+        dependencies={solid_def.name: inputs},
+        mode_defs=[mode_def] if mode_def is not None else None,
+    )
+    result = execute_pipeline(pipeline_def, run_config, tags=tags, raise_on_error=raise_on_error)
+    return result.result_for_handle(solid_def.name)
+
+
+def execute_solids_within_pipeline(
+    pipeline_def: PipelineDefinition,
+    solid_names: Iterable[str],
+    inputs: Mapping[str, Mapping[str, Any]] | None = None,
+    run_config: Mapping[str, Any] | None = None,
+    mode: str | None = None,
+    preset: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    instance: DagsterInstance | None = None,
+) -> dict[str, SolidExecutionResult | CompositeSolidExecutionResult]:
+    """Execute some solids of a pipeline; ``inputs[solid][input]`` stubs inputs with values."""
+    names = set(solid_names) if not isinstance(solid_names, str) else {solid_names}
+    graph = pipeline_def.graph
+    unknown = sorted(n for n in names if n not in graph.solids)
+    if unknown:
+        raise DagsterInvariantViolationError(
+            f'Pipeline "{pipeline_def.name}" has no solids {unknown}; its solids: '
+            f"{sorted(graph.solids)}."
+        )
+    keep = frozenset(names)
+    dependencies = dependencies_of(graph, keep)
+    solid_defs: list[Any] = [graph.solids[n].definition for n in graph.order if n in keep]
+    for solid_name, solid_inputs in (inputs or {}).items():
+        if solid_name not in keep:
+            raise DagsterInvariantViolationError(
+                f'Inputs were given for solid "{solid_name}", which is not among the solids to '
+                f"execute {sorted(keep)}."
+            )
+        key = next(k for k in dependencies if isinstance(k, SolidInvocation) and k.alias == solid_name)
+        definition = graph.solids[solid_name].definition
+        for input_name, value in solid_inputs.items():
+            if not definition.has_input(input_name):
+                raise DagsterInvalidDefinitionError(
+                    f'Solid "{solid_name}" has no input "{input_name}".'
+                )
+            stub = _value_solid(f"__stub_{solid_name}_{input_name}", value)
+            solid_defs.append(stub)
+            dependencies[key][input_name] = DependencyDefinition(stub.name)
+    stubbed = PipelineDefinition(
+        solid_defs,
+        name=f"{pipeline_def.name}_stubbed",
+        dependencies=dependencies,
+        mode_defs=pipeline_def.mode_defs,
+        preset_defs=pipeline_def.preset_defs,
+        tags=pipeline_def.tags,
+    )
+    if preset is not None:
+        run_config, mode, preset_tags, _ = _preset_args(pipeline_def, preset, run_config, mode, None)
+        tags = {**preset_tags, **(tags or {})}
+    run_config = _only_solids(run_config, keep)
+    result = execute_pipeline(stubbed, run_config, mode=mode, tags=tags, instance=instance)
+    return {name: result.result_for_solid(name) for name in graph.order if name in keep}
+
+
+def execute_solid_within_pipeline(
+    pipeline_def: PipelineDefinition,
+    solid_name: str,
+    inputs: Mapping[str, Any] | None = None,
+    run_config: Mapping[str, Any] | None = None,
+    mode: str | None = None,
+    preset: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    instance: DagsterInstance | None = None,
+) -> SolidExecutionResult | CompositeSolidExecutionResult:
+    """Execute one solid of a pipeline; ``inputs`` stub its inputs with values."""
+    return execute_solids_within_pipeline(
+        pipeline_def,
+        {solid_name},
+        inputs={solid_name: inputs} if inputs else None,
+        run_config=run_config,
+        mode=mode,
+        preset=preset,
+        tags=tags,
+        instance=instance,
+    )[solid_name]
+
+
+# --- internals ---------------------------------------------------------------------------------
+
+
+class _PreparedRun:
+    """A run created in the instance, ready to execute."""
+
+    def __init__(
+        self,
+        pipeline_def: PipelineDefinition,
+        pipeline_run: PipelineRun,
+        instance: DagsterInstance,
+        env: EnvironmentConfig,
+        plan: ExecutionPlan,
+    ):
+        self.pipeline_def = pipeline_def
+        self.pipeline_run = pipeline_run
+        self.instance = instance
+        self.env = env
+        self.plan = plan
+        self.context: PlanExecutionContext | None = None
+
+    def _ready(self, context: PlanExecutionContext) -> None:
+        self.context = context
+
+    def iterate(self, raise_on_error: bool) -> Iterator[DagsterEvent]:
+        return execute_run_iterator(
+            self.pipeline_def, self.pipeline_run, self.instance, self.env, self.plan,
+            raise_on_error, self._ready,
+        )
+
+    def execute(self, raise_on_error: bool) -> PipelineExecutionResult:
+        events = list(self.iterate(raise_on_error))
+        return PipelineExecutionResult(
+            self.pipeline_def, self.pipeline_run.run_id, events, self._read_output
+        )
+
+    def _read_output(self, dagster_type: Any, handle: Any) -> Any:
+        if self.context is None:
+            raise DagsterInvariantViolationError(
+                f"Run {self.pipeline_run.run_id} failed before its storage was ready; it has no "
+                "outputs."
+            )
+        return self.context.intermediate_storage.get_intermediate(dagster_type, handle)
+
+
+def _pipeline_def(pipeline: Any) -> PipelineDefinition:
+    if isinstance(pipeline, PipelineDefinition):
+        return pipeline
+    get_definition = getattr(pipeline, "get_definition", None)
+    if callable(get_definition):
+        definition = get_definition()
+        if isinstance(definition, PipelineDefinition):
+            return definition
+    raise DagsterInvariantViolationError(
+        f"Expected a pipeline (a PipelineDefinition or a reconstructable pipeline), got {pipeline!r}"
+        + (" — did you forget the @pipeline decorator?" if callable(pipeline) else "")
+    )
+
+
+def _preset_args(
+    pipeline_def: PipelineDefinition,
+    preset: str,
+    run_config: Mapping[str, Any] | None,
+    mode: str | None,
+    solid_selection: Sequence[str] | None,
+) -> tuple[Mapping[str, Any] | None, str, dict[str, Any], Sequence[str] | None]:
+    if mode is not None:
+        raise DagsterInvariantViolationError(
+            f'You may set only one of mode ("{mode}") and preset ("{preset}").'
+        )
+    chosen = pipeline_def.get_preset(preset)
+    if run_config is not None and dict(run_config) != (chosen.run_config or {}):
+        raise DagsterInvariantViolationError(
+            f'Preset "{preset}" sets the run config; do not pass a different run_config with it '
+            "(use preset.with_additional_config(...) to extend it)."
+        )
+    if (
+        solid_selection is not None
+        and chosen.solid_selection is not None
+        and list(solid_selection) != chosen.solid_selection
+    ):
+        raise DagsterInvariantViolationError(
+            f'Preset "{preset}" selects solids {chosen.solid_selection}; the solid_selection '
+            f"{list(solid_selection)} passed with it differs."
+        )
+    return (
+        chosen.run_config,
+        chosen.mode,
+        dict(chosen.tags),
+        solid_selection if solid_selection is not None else chosen.solid_selection,
+    )
+
+
+def _resolve_args(
+    pipeline_def: PipelineDefinition,
+    run_config: Mapping[str, Any] | None,
+    mode: str | None,
+    preset: str | None,
+    tags: Mapping[str, Any] | None,
+    solid_selection: Sequence[str] | None,
+) -> tuple[Mapping[str, Any], str | None, dict[str, str], Sequence[str] | None]:
+    preset_tags: dict[str, Any] = {}
+    if preset is not None:
+        run_config, mode, preset_tags, solid_selection = _preset_args(
+            pipeline_def, preset, run_config, mode, solid_selection
+        )
+    if run_config is not None and not isinstance(run_config, Mapping):
+        raise DagsterInvariantViolationError(
+            f"run_config must be a dict, got {type(run_config).__name__}."
+        )
+    merged_tags = {**pipeline_def.tags, **preset_tags, **dict(tags or {})}
+    return dict(run_config or {}), mode, _string_tags(merged_tags), solid_selection
+
+
+def _string_tags(tags: Mapping[str, Any]) -> dict[str, str]:
+    import json
+
+    out = {}
+    for key, value in tags.items():
+        if not isinstance(key, str):
+            raise DagsterInvariantViolationError(f"Tag keys must be strings, got {key!r}.")
+        out[key] = value if isinstance(value, str) else json.dumps(value)
+    return out
+
+
+def _prepare_run(
+    pipeline: Any,
+    run_config: Mapping[str, Any] | None,
+    mode: str | None,
+    preset: str | None,
+    tags: Mapping[str, Any] | None,
+    solid_selection: Sequence[str] | None,
+    instance: DagsterInstance | None,
+) -> _PreparedRun:
+    pipeline_def = _pipeline_def(pipeline)
+    run_config, mode, run_tags, solid_selection = _resolve_args(
+        pipeline_def, run_config, mode, preset, tags, solid_selection
+    )
+    pipeline_def = pipeline_def.subset_for_execution(solid_selection)
+    mode_def = pipeline_def.get_mode_definition(mode)
+    env = build_environment_config(pipeline_def, run_config, mode_def)
+    plan = ExecutionPlan.build(pipeline_def, env)
+    instance = instance or DagsterInstance.ephemeral()
+    pipeline_run = instance.create_run(
+        pipeline_def.name,
+        run_config=run_config,
+        mode=mode_def.name,
+        solid_selection=pipeline_def.solid_selection,
+        solids_to_execute=pipeline_def.solids_to_execute,
+        tags=run_tags,
+        execution_plan_snapshot=_plan_snapshot(plan),
+    )
+    return _PreparedRun(pipeline_def, pipeline_run, instance, env, plan)
+
+
+def _prepare_reexecution(
+    pipeline: Any,
+    parent_run_id: str,
+    run_config: Mapping[str, Any] | None,
+    step_selection: Sequence[str] | None,
+    mode: str | None,
+    preset: str | None,
+    tags: Mapping[str, Any] | None,
+    instance: DagsterInstance | None,
+) -> _PreparedRun:
+    if instance is None:
+        raise DagsterInvariantViolationError(
+            "reexecute_pipeline needs the instance that holds the parent run (instance=...); "
+            "a new ephemeral instance has no runs."
+        )
+    parent = instance.get_run_by_id(parent_run_id)
+    if parent is None:
+        raise DagsterRunNotFoundError(
+            f"No parent run with id {parent_run_id} in the instance.", invalid_run_id=parent_run_id
+        )
+    pipeline_def = _pipeline_def(pipeline)
+    run_config, mode, run_tags, _ = _resolve_args(pipeline_def, run_config, mode, preset, tags, None)
+    if parent.solid_selection is not None:
+        pipeline_def = pipeline_def.subset_for_execution(list(parent.solid_selection))
+    mode_def = pipeline_def.get_mode_definition(mode or parent.mode)
+    env = build_environment_config(pipeline_def, run_config, mode_def)
+    step_keys = None
+    if step_selection is not None:
+        parent_deps = (parent.execution_plan_snapshot or {}).get("step_deps")
+        if parent_deps is None:
+            raise DagsterInvariantViolationError(
+                f"Run {parent_run_id} has no stored execution plan to select steps from."
+            )
+        chosen = select(list(step_selection), {k: set(v) for k, v in parent_deps.items()}, what="step")
+        step_keys = [k for k in parent_deps if k in chosen]
+    plan = ExecutionPlan.build(pipeline_def, env, step_keys)
+    root_run_id = parent.root_run_id or parent.run_id
+    run_tags = {
+        **run_tags,
+        "dagster/parent_run_id": parent.run_id,
+        "dagster/root_run_id": root_run_id,
+    }
+    pipeline_run = instance.create_run(
+        pipeline_def.name,
+        run_config=run_config,
+        mode=mode_def.name,
+        solid_selection=pipeline_def.solid_selection,
+        solids_to_execute=pipeline_def.solids_to_execute,
+        step_keys_to_execute=step_keys,
+        tags=run_tags,
+        root_run_id=root_run_id,
+        parent_run_id=parent.run_id,
+        execution_plan_snapshot=_plan_snapshot(plan),
+    )
+    return _PreparedRun(pipeline_def, pipeline_run, instance, env, plan)
+
+
+def _plan_snapshot(plan: ExecutionPlan) -> dict[str, Any]:
+    return {"step_deps": {s.key: sorted(s.upstream_step_keys) for s in plan.steps}}
+
+
+def _value_solid(name: str, value: Any) -> SolidDefinition:
+    def compute(_context: Any, _inputs: dict[str, Any]) -> tuple[Output]:
+        return (Output(value),)
+
+    return SolidDefinition(name, [], compute, [OutputDefinition()])
+
+
+def _only_solids(run_config: Mapping[str, Any] | None, keep: frozenset[str]) -> dict[str, Any]:
+    config = dict(run_config or {})
+    solids = config.get("solids")
+    if isinstance(solids, Mapping):
+        config["solids"] = {k: v for k, v in solids.items() if k in keep}
+    return config

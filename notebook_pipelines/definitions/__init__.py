@@ -1,0 +1,1 @@
+"""Definitions: solids, pipelines, dependencies, modes, resources, types and selection (layer 2)."""

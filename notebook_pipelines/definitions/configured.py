@@ -1,0 +1,83 @@
+"""``configured``: derive a definition whose config is fixed, or computed from a smaller schema.
+
+``configured(my_resource)({"host": "db"})`` fixes the config; ``@configured(my_solid, {"n": int})``
+over ``fn(config) -> inner_config`` maps a new schema onto the original one. At run time the value
+given for the derived definition is validated against its schema, mapped, then validated (and
+defaulted) against the original's — see :func:`resolve_configured`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from ..config import convert_to_field, validate_config
+from ..errors import (
+    DagsterConfigMappingFunctionError,
+    DagsterInvalidConfigError,
+    DagsterInvalidDefinitionError,
+)
+from .names import check_valid_name
+
+
+def configured(
+    configurable: Any, config_schema: Any = None, **kwargs: Any
+) -> Callable[[Any], Any]:
+    """Return a decorator/function that derives a pre-configured copy of ``configurable``."""
+    if not hasattr(configurable, "config_field"):
+        raise DagsterInvalidDefinitionError(
+            f"configured() takes a solid, resource, logger or executor definition, got "
+            f"{configurable!r}"
+        )
+    new_name = kwargs.pop("name", None)
+    if kwargs:
+        raise DagsterInvalidDefinitionError(f"configured() got unexpected arguments {sorted(kwargs)}")
+
+    def derive(config_or_fn: Any) -> Any:
+        derived = copy.copy(configurable)
+        what = getattr(configurable, "name", type(configurable).__name__)
+        derived.config_field = (
+            convert_to_field(config_schema, where=f"configured({what}) config_schema")
+            if config_schema is not None
+            else None
+        )
+        if config_schema is not None and not callable(config_or_fn):
+            raise DagsterInvalidDefinitionError(
+                f"configured({what}): with a config_schema, pass a function mapping that config "
+                "to the original's config."
+            )
+        derived._configured_from = (configurable, config_or_fn)  # noqa: SLF001
+        if new_name is not None:
+            derived.name = check_valid_name(new_name, "configured name")
+        return derived
+
+    return derive
+
+
+def resolve_configured(definition: Any, value: Any, where: str) -> Any:
+    """Map a validated config ``value`` of a configured definition back to its original's config."""
+    origin = getattr(definition, "_configured_from", None)
+    while origin is not None:
+        parent, config_or_fn = origin
+        if callable(config_or_fn):
+            try:
+                value = config_or_fn(value)
+            except Exception as exc:
+                raise DagsterConfigMappingFunctionError(
+                    f"The configured() function of {where} raised {type(exc).__name__}: {exc}",
+                    user_exception=exc,
+                ) from exc
+        else:
+            value = config_or_fn
+        if parent.config_field is not None:
+            result = validate_config(parent.config_field, value)
+            if not result.success:
+                raise DagsterInvalidConfigError(
+                    f"The config that configured() gives {where} does not fit its schema",
+                    result.errors,
+                    value,
+                )
+            value = result.value
+        origin = getattr(parent, "_configured_from", None)
+    return value

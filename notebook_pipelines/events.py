@@ -1,0 +1,413 @@
+"""The event spine: :class:`DagsterEvent`, :class:`DagsterEventType` and the data each event carries.
+
+Events are frozen, JSON-serialisable records (layer 1: no imports of execution or storage). Storage,
+results, the widget, the progress display and the command line all consume the same stream, either
+as :class:`DagsterEvent` objects or as :class:`EventRecord` entries of a run's event log (which also
+holds ``context.log`` messages that are not Dagster events).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import SerializableErrorInfo
+from .serdes import serializable
+from .user_events import AssetMaterialization, ExpectationResult, Materialization
+
+
+@serializable
+class DagsterEventType(str, enum.Enum):
+    """The kinds of event a run produces (all 19 of the reference)."""
+
+    ENGINE_EVENT = "ENGINE_EVENT"
+    HOOK_COMPLETED = "HOOK_COMPLETED"
+    HOOK_ERRORED = "HOOK_ERRORED"
+    HOOK_SKIPPED = "HOOK_SKIPPED"
+    OBJECT_STORE_OPERATION = "OBJECT_STORE_OPERATION"
+    PIPELINE_FAILURE = "PIPELINE_FAILURE"
+    PIPELINE_INIT_FAILURE = "PIPELINE_INIT_FAILURE"
+    PIPELINE_START = "PIPELINE_START"
+    PIPELINE_SUCCESS = "PIPELINE_SUCCESS"
+    STEP_EXPECTATION_RESULT = "STEP_EXPECTATION_RESULT"
+    STEP_FAILURE = "STEP_FAILURE"
+    STEP_INPUT = "STEP_INPUT"
+    STEP_MATERIALIZATION = "STEP_MATERIALIZATION"
+    STEP_OUTPUT = "STEP_OUTPUT"
+    STEP_RESTARTED = "STEP_RESTARTED"
+    STEP_SKIPPED = "STEP_SKIPPED"
+    STEP_START = "STEP_START"
+    STEP_SUCCESS = "STEP_SUCCESS"
+    STEP_UP_FOR_RETRY = "STEP_UP_FOR_RETRY"
+
+
+PIPELINE_EVENTS = frozenset(
+    {
+        DagsterEventType.PIPELINE_START,
+        DagsterEventType.PIPELINE_SUCCESS,
+        DagsterEventType.PIPELINE_FAILURE,
+        DagsterEventType.PIPELINE_INIT_FAILURE,
+    }
+)
+FAILURE_EVENTS = frozenset(
+    {
+        DagsterEventType.PIPELINE_INIT_FAILURE,
+        DagsterEventType.PIPELINE_FAILURE,
+        DagsterEventType.STEP_FAILURE,
+    }
+)
+HOOK_EVENTS = frozenset(
+    {DagsterEventType.HOOK_COMPLETED, DagsterEventType.HOOK_ERRORED, DagsterEventType.HOOK_SKIPPED}
+)
+
+
+class StepKind(str, enum.Enum):
+    """The kind of an execution step (only compute steps exist)."""
+
+    COMPUTE = "COMPUTE"
+
+
+# --- event-specific data -------------------------------------------------------------------------
+
+
+@serializable
+@dataclass(frozen=True)
+class StepOutputHandle:
+    """Names one output of one step: where a value lives in intermediate storage."""
+
+    step_key: str
+    output_name: str = "result"
+
+
+@serializable
+@dataclass(frozen=True)
+class TypeCheckData:
+    """The outcome of a type check on an input or output."""
+
+    success: bool
+    label: str
+    description: str | None = None
+    metadata_entries: tuple[Any, ...] = ()
+
+
+@serializable
+@dataclass(frozen=True)
+class StepInputData:
+    """Data of ``STEP_INPUT``."""
+
+    input_name: str
+    type_check_data: TypeCheckData | None
+
+
+@serializable
+@dataclass(frozen=True)
+class StepOutputData:
+    """Data of ``STEP_OUTPUT``."""
+
+    step_output_handle: StepOutputHandle
+    type_check_data: TypeCheckData | None
+
+    @property
+    def output_name(self) -> str:
+        return self.step_output_handle.output_name
+
+
+@serializable
+@dataclass(frozen=True)
+class UserFailureData:
+    """What a user's ``Failure`` said."""
+
+    label: str
+    description: str | None = None
+    metadata_entries: tuple[Any, ...] = ()
+
+
+@serializable
+@dataclass(frozen=True)
+class StepFailureData:
+    """Data of ``STEP_FAILURE``: the error as plain data and, for ``Failure``, its metadata."""
+
+    error: SerializableErrorInfo | None
+    user_failure_data: UserFailureData | None = None
+
+
+@serializable
+@dataclass(frozen=True)
+class StepRetryData:
+    """Data of ``STEP_UP_FOR_RETRY``."""
+
+    error: SerializableErrorInfo | None
+    seconds_to_wait: float | None = None
+
+
+@serializable
+@dataclass(frozen=True)
+class StepSuccessData:
+    """Data of ``STEP_SUCCESS``."""
+
+    duration_ms: float
+
+
+@serializable
+@dataclass(frozen=True)
+class StepMaterializationData:
+    """Data of ``STEP_MATERIALIZATION``."""
+
+    materialization: AssetMaterialization | Materialization
+
+
+@serializable
+@dataclass(frozen=True)
+class StepExpectationResultData:
+    """Data of ``STEP_EXPECTATION_RESULT``."""
+
+    expectation_result: ExpectationResult
+
+
+@serializable
+class ObjectStoreOperationType(str, enum.Enum):
+    """What an ``OBJECT_STORE_OPERATION`` did."""
+
+    SET_OBJECT = "SET_OBJECT"
+    GET_OBJECT = "GET_OBJECT"
+    RM_OBJECT = "RM_OBJECT"
+    CP_OBJECT = "CP_OBJECT"
+
+
+@serializable
+@dataclass(frozen=True)
+class ObjectStoreOperationResultData:
+    """Data of ``OBJECT_STORE_OPERATION``: which value moved, where, how."""
+
+    op: ObjectStoreOperationType
+    value_name: str
+    address: str | None = None
+    step_output_handle: StepOutputHandle | None = None
+    metadata_entries: tuple[Any, ...] = ()
+
+
+@serializable
+@dataclass(frozen=True)
+class EngineEventData:
+    """Data of ``ENGINE_EVENT`` (and of pipeline start/success/failure)."""
+
+    metadata_entries: tuple[Any, ...] = ()
+    error: SerializableErrorInfo | None = None
+    marker_start: str | None = None
+    marker_end: str | None = None
+
+
+@serializable
+@dataclass(frozen=True)
+class PipelineFailureData:
+    """Data of ``PIPELINE_FAILURE`` and ``PIPELINE_INIT_FAILURE``."""
+
+    error: SerializableErrorInfo | None
+
+
+@serializable
+@dataclass(frozen=True)
+class HookErroredData:
+    """Data of ``HOOK_ERRORED``."""
+
+    error: SerializableErrorInfo
+
+
+# --- the event -----------------------------------------------------------------------------------
+
+
+@serializable
+@dataclass(frozen=True, slots=True)
+class DagsterEvent:
+    """One event of a run. Users read these; the engine makes them."""
+
+    event_type_value: str
+    pipeline_name: str
+    step_key: str | None = None
+    solid_handle: str | None = None
+    step_kind_value: str | None = None
+    logging_tags: dict[str, str] = field(default_factory=dict)
+    event_specific_data: Any = None
+    message: str | None = None
+    pid: int | None = None
+
+    @property
+    def event_type(self) -> DagsterEventType:
+        return DagsterEventType(self.event_type_value)
+
+    @property
+    def solid_name(self) -> str | None:
+        return self.solid_handle.rsplit(".", 1)[-1] if self.solid_handle else None
+
+    @property
+    def is_step_event(self) -> bool:
+        return self.step_key is not None
+
+    @property
+    def is_pipeline_event(self) -> bool:
+        return self.event_type in PIPELINE_EVENTS
+
+    @property
+    def is_failure(self) -> bool:
+        return self.event_type in FAILURE_EVENTS
+
+    @property
+    def is_step_start(self) -> bool:
+        return self.event_type_value == "STEP_START"
+
+    @property
+    def is_step_success(self) -> bool:
+        return self.event_type_value == "STEP_SUCCESS"
+
+    @property
+    def is_step_failure(self) -> bool:
+        return self.event_type_value == "STEP_FAILURE"
+
+    @property
+    def is_step_skipped(self) -> bool:
+        return self.event_type_value == "STEP_SKIPPED"
+
+    @property
+    def is_step_up_for_retry(self) -> bool:
+        return self.event_type_value == "STEP_UP_FOR_RETRY"
+
+    @property
+    def is_step_restarted(self) -> bool:
+        return self.event_type_value == "STEP_RESTARTED"
+
+    @property
+    def is_successful_output(self) -> bool:
+        return self.event_type_value == "STEP_OUTPUT"
+
+    @property
+    def is_step_materialization(self) -> bool:
+        return self.event_type_value == "STEP_MATERIALIZATION"
+
+    @property
+    def is_expectation_result(self) -> bool:
+        return self.event_type_value == "STEP_EXPECTATION_RESULT"
+
+    @property
+    def is_engine_event(self) -> bool:
+        return self.event_type_value == "ENGINE_EVENT"
+
+    @property
+    def is_hook_event(self) -> bool:
+        return self.event_type in HOOK_EVENTS
+
+    @property
+    def is_pipeline_success(self) -> bool:
+        return self.event_type_value == "PIPELINE_SUCCESS"
+
+    @property
+    def is_pipeline_failure(self) -> bool:
+        return self.event_type_value == "PIPELINE_FAILURE"
+
+    @property
+    def is_pipeline_init_failure(self) -> bool:
+        return self.event_type_value == "PIPELINE_INIT_FAILURE"
+
+    @property
+    def step_input_data(self) -> StepInputData:
+        return self._data("STEP_INPUT")
+
+    @property
+    def step_output_data(self) -> StepOutputData:
+        return self._data("STEP_OUTPUT")
+
+    @property
+    def step_success_data(self) -> StepSuccessData:
+        return self._data("STEP_SUCCESS")
+
+    @property
+    def step_failure_data(self) -> StepFailureData:
+        return self._data("STEP_FAILURE")
+
+    @property
+    def step_retry_data(self) -> StepRetryData:
+        return self._data("STEP_UP_FOR_RETRY")
+
+    @property
+    def step_materialization_data(self) -> StepMaterializationData:
+        return self._data("STEP_MATERIALIZATION")
+
+    @property
+    def step_expectation_result_data(self) -> StepExpectationResultData:
+        return self._data("STEP_EXPECTATION_RESULT")
+
+    @property
+    def engine_event_data(self) -> EngineEventData:
+        return self._data("ENGINE_EVENT")
+
+    @property
+    def pipeline_failure_data(self) -> PipelineFailureData:
+        if self.event_type_value not in ("PIPELINE_FAILURE", "PIPELINE_INIT_FAILURE"):
+            raise ValueError(f"{self.event_type_value} event has no pipeline failure data")
+        return self.event_specific_data  # type: ignore[no-any-return]
+
+    @property
+    def hook_errored_data(self) -> HookErroredData:
+        return self._data("HOOK_ERRORED")
+
+    def _data(self, expected: str) -> Any:
+        if self.event_type_value != expected:
+            raise ValueError(f"{self.event_type_value} event has no {expected} data")
+        return self.event_specific_data
+
+    def __repr__(self) -> str:
+        where = f" {self.step_key}" if self.step_key else ""
+        return f"<DagsterEvent {self.event_type_value}{where}: {self.message}>"
+
+
+@serializable
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One entry of a run's event log: a :class:`DagsterEvent` or a ``context.log`` message."""
+
+    run_id: str
+    timestamp: float
+    level: int
+    user_message: str
+    pipeline_name: str | None = None
+    step_key: str | None = None
+    dagster_event: DagsterEvent | None = None
+    error_info: SerializableErrorInfo | None = None
+
+    @property
+    def is_dagster_event(self) -> bool:
+        return self.dagster_event is not None
+
+    @property
+    def event_type(self) -> DagsterEventType | None:
+        return self.dagster_event.event_type if self.dagster_event is not None else None
+
+    @property
+    def message(self) -> str:
+        return self.user_message
+
+
+def event_level(event: DagsterEvent) -> int:
+    """The logging level an event is reported at: ERROR for failures, DEBUG otherwise."""
+    if event.event_type_value in _ERROR_TYPES:
+        return logging.ERROR
+    return logging.DEBUG
+
+
+_ERROR_TYPES = frozenset({"STEP_FAILURE", "PIPELINE_FAILURE", "PIPELINE_INIT_FAILURE", "HOOK_ERRORED"})
+
+
+def record_for_event(run_id: str, event: DagsterEvent) -> EventRecord:
+    """Wrap ``event`` as an entry of run ``run_id``'s event log, stamped now."""
+    return EventRecord(
+        run_id,
+        time.time(),
+        event_level(event),
+        event.message or "",
+        event.pipeline_name,
+        event.step_key,
+        event,
+    )
+

@@ -1,0 +1,57 @@
+"""The one scheduling loop: take the next ready step by priority, run it, feed its events back into
+the scheduling state, skip what cannot run, wait for retries. Executors differ only in how a step
+is submitted; the in-process executor submits here directly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..events import DagsterEvent
+from ..plan.active import ActiveExecution
+from ..plan.plan import ExecutionPlan
+from ..plan.retries import Retries
+from .contexts import PlanExecutionContext
+from .hooks import run_hooks
+from .step import execute_step
+from .step_events import step_event
+
+
+def inner_plan_execution_iterator(
+    plan_context: PlanExecutionContext, plan: ExecutionPlan, retries: Retries
+) -> Iterator[DagsterEvent]:
+    """Run ``plan`` step by step in this process; yield every event as it is emitted."""
+    active = ActiveExecution(plan, retries)
+    while not active.is_complete:
+        yield from skip_events(plan_context, active)
+        step = active.get_next_step()
+        if step is None:
+            active.sleep_until_ready()
+            continue
+        step_context = plan_context.for_step(step)
+        step_events: list[DagsterEvent] = []
+        closing = False
+        try:
+            for event in execute_step(step_context, retries):
+                active.handle_event(event)
+                step_events.append(event)
+                yield event
+        except GeneratorExit:
+            closing = True
+            raise
+        finally:
+            # hooks also run when the step re-raises (raise_on_error), but not when the consumer
+            # closed the iterator (nothing may be yielded then)
+            if step.hook_defs and step_events and not closing:
+                yield from run_hooks(step_context, step_events)
+
+
+def skip_events(plan_context: PlanExecutionContext, active: ActiveExecution) -> Iterator[DagsterEvent]:
+    """Emit ``STEP_SKIPPED`` for every step that can no longer run."""
+    for step in active.get_steps_to_skip():
+        yield step_event(
+            plan_context.for_step(step),
+            "STEP_SKIPPED",
+            None,
+            f'Skipped execution of step "{step.key}": an input it needs was not produced '
+            "(an upstream step failed or was skipped, or did not yield an optional output).",
+        )

@@ -1,0 +1,355 @@
+"""Running one step, in order: start, inputs (loaded, type-checked, ``STEP_INPUT``), the compute
+function inside the user-code boundary (outputs type-checked, stored and materialized;
+materializations and expectations reported), success — or failure, retry, with the error as data.
+
+With ``raise_on_error`` a user error is re-raised (the user's own exception) after ``STEP_FAILURE``
+has been emitted and stored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import (
+    DagsterError,
+    DagsterExecutionStepExecutionError,
+    DagsterInvariantViolationError,
+    DagsterStepOutputNotFoundError,
+    DagsterTypeCheckDidNotPass,
+    DagsterTypeCheckError,
+    DagsterTypeLoadingError,
+    DagsterTypeMaterializationError,
+    DagsterUserCodeExecutionError,
+    SerializableErrorInfo,
+    serializable_error_info_from_exc_info,
+)
+from ..events import (
+    DagsterEvent,
+    ObjectStoreOperationResultData,
+    StepExpectationResultData,
+    StepFailureData,
+    StepInputData,
+    StepMaterializationData,
+    StepOutputData,
+    StepOutputHandle,
+    StepRetryData,
+    StepSuccessData,
+    TypeCheckData,
+    UserFailureData,
+)
+from ..plan.retries import Retries
+from ..plan.steps import FromConfig, FromDefaultValue, FromMultipleSources, FromStepOutput, StepInput
+from ..user_events import (
+    AssetMaterialization,
+    ExpectationResult,
+    Failure,
+    Materialization,
+    Output,
+    RetryRequested,
+    TypeCheck,
+)
+from .boundary import user_code_error_boundary
+from .contexts import SolidExecutionContext, SystemComputeExecutionContext
+from .init_contexts import TypeCheckContext
+from .step_events import format_duration, step_event
+
+
+def execute_step(ctx: SystemComputeExecutionContext, retries: Retries) -> Iterator[DagsterEvent]:
+    """Run the step of ``ctx``; yield its events as they are emitted."""
+    key = ctx.step_key
+    attempt = retries.get_attempt_count(key)
+    if attempt:
+        yield step_event(
+            ctx, "STEP_RESTARTED", None, f'Started re-execution (attempt # {attempt + 1}) of step "{key}".'
+        )
+    else:
+        yield step_event(ctx, "STEP_START", None, f'Started execution of step "{key}".')
+    start = time.perf_counter()
+    try:
+        inputs: dict[str, Any] = {}
+        for step_input in ctx.step.step_inputs:
+            yield from _load_input(ctx, step_input, inputs)
+        yield from _run_compute(ctx, inputs)
+        duration_ms = (time.perf_counter() - start) * 1000
+        yield step_event(
+            ctx,
+            "STEP_SUCCESS",
+            StepSuccessData(duration_ms),
+            f'Finished execution of step "{key}" in {format_duration(duration_ms)}.',
+        )
+    except RetryRequested as request:
+        yield _retry_or_fail(ctx, retries, request, attempt)
+    except Failure as failure:
+        yield _failure_event(
+            ctx,
+            serializable_error_info_from_exc_info(),
+            UserFailureData("intentional-failure", failure.description, failure.metadata_entries),
+        )
+        if ctx.plan_context.raise_on_error:
+            raise
+    except DagsterUserCodeExecutionError as error:
+        yield _failure_event(ctx, serializable_error_info_from_exc_info())
+        if ctx.plan_context.raise_on_error:
+            raise error.user_exception from None
+    except DagsterError:
+        yield _failure_event(ctx, serializable_error_info_from_exc_info())
+        if ctx.plan_context.raise_on_error:
+            raise
+    except KeyboardInterrupt:
+        yield _failure_event(
+            ctx, serializable_error_info_from_exc_info(), message_suffix="interrupted"
+        )
+        raise
+    except Exception:
+        # not user code (that is wrapped above): an engine bug, always surfaced
+        yield _failure_event(ctx, serializable_error_info_from_exc_info())
+        raise
+
+
+# --- inputs ------------------------------------------------------------------------------------
+
+
+def _load_input(
+    ctx: SystemComputeExecutionContext, step_input: StepInput, inputs: dict[str, Any]
+) -> Iterator[DagsterEvent]:
+    source = step_input.source
+    dagster_type = step_input.dagster_type
+    if source is None or dagster_type.is_nothing:
+        return
+    storage = ctx.intermediate_storage
+    if isinstance(source, FromStepOutput):
+        value, op = storage.get_intermediate_op(dagster_type, source.step_output_handle)
+        yield _object_store_event(ctx, op, step_input.name)
+    elif isinstance(source, FromMultipleSources):
+        value = []
+        for item in source.sources:
+            if storage.has_intermediate(item.step_output_handle):
+                item_value, op = storage.get_intermediate_op(dagster_type, item.step_output_handle)
+                value.append(item_value)
+                yield _object_store_event(ctx, op, step_input.name)
+    elif isinstance(source, FromConfig):
+        loader = dagster_type.loader
+        with user_code_error_boundary(
+            DagsterTypeLoadingError,
+            lambda: f'Error loading input "{step_input.name}" of step "{ctx.step_key}" from config',
+            step_key=ctx.step_key,
+        ):
+            value = loader.construct_from_config_value(
+                _type_context(ctx, loader), source.config_value
+            )
+    elif isinstance(source, FromDefaultValue):
+        value = source.value
+    else:  # pragma: no cover - the plan only makes the sources above
+        raise DagsterInvariantViolationError(f"Unknown input source {source!r}")
+
+    check = _type_check(ctx, dagster_type, value, f'input "{step_input.name}"')
+    yield step_event(
+        ctx,
+        "STEP_INPUT",
+        StepInputData(step_input.name, _type_check_data(check, step_input.name)),
+        f'Got input "{step_input.name}" of type "{dagster_type.display_name}". '
+        f"(Type check {'passed' if check.success else 'failed'}).",
+    )
+    if not check.success:
+        raise DagsterTypeCheckDidNotPass(
+            f'Type check failed for step input "{step_input.name}" of step "{ctx.step_key}" - '
+            f'expected type "{dagster_type.display_name}". {check.description or ""}'.rstrip(),
+            check.metadata_entries,
+            dagster_type,
+        )
+    inputs[step_input.name] = value
+
+
+# --- compute -----------------------------------------------------------------------------------
+
+
+def _run_compute(
+    ctx: SystemComputeExecutionContext, inputs: dict[str, Any]
+) -> Iterator[DagsterEvent]:
+    solid_def = ctx.solid_def
+    message = (
+        f'Error occurred during the execution of step "{ctx.step_key}" '
+        f'(solid "{ctx.solid_handle}")'
+    )
+    kwargs = {
+        "step_key": ctx.step_key,
+        "solid_name": ctx.solid_handle,
+        "solid_def_name": solid_def.name,
+    }
+    with user_code_error_boundary(DagsterExecutionStepExecutionError, message, **kwargs):
+        iterator = iter(solid_def.compute_fn(SolidExecutionContext(ctx), inputs))
+    seen: set[str] = set()
+    while True:
+        with user_code_error_boundary(DagsterExecutionStepExecutionError, message, **kwargs):
+            item = next(iterator, _DONE)
+        if item is _DONE:
+            break
+        if isinstance(item, Output):
+            yield from _handle_output(ctx, item, seen)
+        elif isinstance(item, (AssetMaterialization, Materialization)):
+            yield step_event(
+                ctx,
+                "STEP_MATERIALIZATION",
+                StepMaterializationData(item),
+                f'Materialized value "{item.label}".',
+            )
+        elif isinstance(item, ExpectationResult):
+            yield step_event(
+                ctx,
+                "STEP_EXPECTATION_RESULT",
+                StepExpectationResultData(item),
+                f"Expectation{f' {item.label}' if item.label else ''} "
+                f"{'passed' if item.success else 'failed'}.",
+            )
+        else:
+            raise DagsterInvariantViolationError(
+                f'Solid "{ctx.solid_handle}" yielded {item!r} ({type(item).__name__}); a solid '
+                "may yield Output, AssetMaterialization, Materialization or ExpectationResult."
+            )
+    for step_output in ctx.step.step_outputs:
+        if step_output.name in seen or not step_output.is_required:
+            continue
+        if step_output.dagster_type.is_nothing:
+            ctx.log.info(f'Emitting implicit Nothing for output "{step_output.name}".')
+            yield from _handle_output(ctx, Output(None, step_output.name), seen)
+            continue
+        raise DagsterStepOutputNotFoundError(
+            f'Step "{ctx.step_key}" (solid "{ctx.solid_handle}") did not yield its required output '
+            f'"{step_output.name}". Yield Output(value, "{step_output.name}") or mark the output '
+            "is_required=False.",
+            step_key=ctx.step_key,
+            output_name=step_output.name,
+        )
+
+
+_DONE = object()
+
+
+def _handle_output(
+    ctx: SystemComputeExecutionContext, output: Output, seen: set[str]
+) -> Iterator[DagsterEvent]:
+    name = output.output_name
+    step_output = ctx.step.step_output_named(name)
+    if step_output is None:
+        raise DagsterInvariantViolationError(
+            f'Solid "{ctx.solid_handle}" yielded an output "{name}" that it does not define; its '
+            f"outputs: {[o.name for o in ctx.step.step_outputs] or 'none'}."
+        )
+    if name in seen:
+        raise DagsterInvariantViolationError(
+            f'Solid "{ctx.solid_handle}" yielded output "{name}" more than once.'
+        )
+    seen.add(name)
+    dagster_type = step_output.dagster_type
+    value = output.value
+    check = _type_check(ctx, dagster_type, value, f'output "{name}"')
+    handle = StepOutputHandle(ctx.step_key, name)
+    yield step_event(
+        ctx,
+        "STEP_OUTPUT",
+        StepOutputData(handle, _type_check_data(check, name)),
+        f'Yielded output "{name}" of type "{dagster_type.display_name}". '
+        f"(Type check {'passed' if check.success else 'failed'}).",
+    )
+    if not check.success:
+        raise DagsterTypeCheckDidNotPass(
+            f'Type check failed for step output "{name}" of step "{ctx.step_key}" - expected '
+            f'type "{dagster_type.display_name}". {check.description or ""}'.rstrip(),
+            check.metadata_entries,
+            dagster_type,
+        )
+    storage = ctx.intermediate_storage
+    yield _object_store_event(ctx, storage.set_intermediate(dagster_type, handle, value))
+    for config_value in step_output.materializations:
+        materializer = dagster_type.materializer
+        with user_code_error_boundary(
+            DagsterTypeMaterializationError,
+            lambda: f'Error materializing output "{name}" of step "{ctx.step_key}"',
+            step_key=ctx.step_key,
+        ):
+            materializations = materializer.materialize_runtime_values(
+                _type_context(ctx, materializer), config_value, value
+            )
+        for materialization in materializations:
+            yield step_event(
+                ctx,
+                "STEP_MATERIALIZATION",
+                StepMaterializationData(materialization),
+                f'Materialized value "{materialization.label}".',
+            )
+
+
+def _object_store_event(
+    ctx: SystemComputeExecutionContext, op: ObjectStoreOperationResultData, input_name: str = ""
+) -> DagsterEvent:
+    if input_name:
+        message = f'Retrieved intermediate object for input "{input_name}" from {op.address}'
+    else:
+        message = f'Stored intermediate object for output "{op.value_name}" in {op.address}'
+    return step_event(ctx, "OBJECT_STORE_OPERATION", op, message)
+
+
+# --- type checks -------------------------------------------------------------------------------
+
+
+def _type_context(ctx: SystemComputeExecutionContext, typed: Any) -> TypeCheckContext:
+    keys = getattr(typed, "required_resource_keys", frozenset())
+    resources = ctx.plan_context.scoped_resources(keys, f"type {getattr(typed, 'name', typed)}")
+    return TypeCheckContext(ctx.run_id, ctx.log, resources, typed)
+
+
+def _type_check(
+    ctx: SystemComputeExecutionContext, dagster_type: Any, value: Any, what: str
+) -> TypeCheck:
+    with user_code_error_boundary(
+        DagsterTypeCheckError,
+        lambda: f'Error in the type check of {what} of step "{ctx.step_key}" '
+        f'(type "{dagster_type.display_name}")',
+        step_key=ctx.step_key,
+    ):
+        return dagster_type.type_check(_type_context(ctx, dagster_type), value)  # type: ignore[no-any-return]
+
+
+def _type_check_data(check: TypeCheck, label: str) -> TypeCheckData:
+    return TypeCheckData(check.success, label, check.description, tuple(check.metadata_entries))
+
+
+# --- failures and retries ----------------------------------------------------------------------
+
+
+def _failure_event(
+    ctx: SystemComputeExecutionContext,
+    error: SerializableErrorInfo,
+    user_failure_data: UserFailureData | None = None,
+    message_suffix: str | None = None,
+) -> DagsterEvent:
+    cause = error.cause or error
+    detail = message_suffix or cause.message.strip()
+    return step_event(
+        ctx,
+        "STEP_FAILURE",
+        StepFailureData(error, user_failure_data),
+        f'Execution of step "{ctx.step_key}" failed: {detail}',
+    )
+
+
+def _retry_or_fail(
+    ctx: SystemComputeExecutionContext, retries: Retries, request: RetryRequested, attempt: int
+) -> DagsterEvent:
+    error = serializable_error_info_from_exc_info()
+    if retries.disabled:
+        return _failure_event(ctx, error, message_suffix="RetryRequested but retries are disabled.")
+    if attempt >= request.max_retries:
+        return _failure_event(
+            ctx, error, message_suffix=f"Exceeded max_retries of {request.max_retries}."
+        )
+    wait = request.seconds_to_wait
+    return step_event(
+        ctx,
+        "STEP_UP_FOR_RETRY",
+        StepRetryData(error, wait),
+        f'Execution of step "{ctx.step_key}" failed and has requested a retry'
+        + (f" in {wait} seconds." if wait else "."),
+    )

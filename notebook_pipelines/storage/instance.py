@@ -1,0 +1,409 @@
+"""The instance: where runs, their events and their files live, and who hears about new events.
+
+A :class:`DagsterInstance` is composed of a :class:`~.runs.RunStorage`, an
+:class:`~.event_log.EventLogStorage` and a root directory, under which each run gets
+``storage/<run_id>/`` (``intermediates/``, ``files/``, ``compute_logs/``).
+
+:meth:`DagsterInstance.handle_new_event` is the one way events enter an instance. It stores the
+record, moves the run's status along on pipeline events (``PIPELINE_START`` → ``STARTED``, ...)
+and calls the listeners: per-run listeners (:meth:`~DagsterInstance.add_event_listener`) and the
+run-independent subscribers (:meth:`~DagsterInstance.subscribe`) that live consumers (the widget,
+the progress display) use. A listener that raises is logged at ERROR on the
+``notebook_pipelines.storage.instance`` logger and removed; the run goes on and its events are
+still stored.
+
+:meth:`DagsterInstance.ephemeral` keeps everything in memory; its root directory is one temporary
+directory per process, created on first use and removed when the process exits, so filesystem
+intermediates also work with an ephemeral instance (within the process). An ephemeral instance
+cannot be referenced from another process (:meth:`~DagsterInstance.get_ref` raises).
+"""
+
+from __future__ import annotations
+
+import atexit
+import enum
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Any
+
+from ..errors import DagsterInvariantViolationError
+from ..events import DagsterEventType, EventRecord
+from .event_log import EventLogStorage, InMemoryEventLogStorage
+from .keys import check_key_part
+from .runs import (
+    RUN_STATUS_EVENT_TYPES,
+    InMemoryRunStorage,
+    PipelineRun,
+    PipelineRunStatus,
+    RunRecord,
+    RunsFilter,
+    RunStorage,
+    make_new_run_id,
+)
+
+_log = logging.getLogger(__name__)
+
+#: What listeners and subscribers are called with: each new record.
+EventCallback = Callable[[EventRecord], Any]
+
+
+class InstanceType(str, enum.Enum):
+    """Whether an instance outlives its process."""
+
+    PERSISTENT = "PERSISTENT"
+    EPHEMERAL = "EPHEMERAL"
+
+
+# --- the process-wide temporary root of ephemeral instances --------------------------------------
+
+_temp_root: str | None = None
+_temp_root_lock = threading.Lock()
+
+
+def _remove_temp_root(path: str, owner_pid: int) -> None:
+    import shutil
+
+    # A forked child inherits the registration; only the process that made the folder removes it.
+    if os.getpid() == owner_pid:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def process_temp_root() -> str:
+    """This process's temporary root for ephemeral instances (created on first call)."""
+    global _temp_root
+    if _temp_root is None:
+        with _temp_root_lock:
+            if _temp_root is None:
+                import tempfile
+
+                path = tempfile.mkdtemp(prefix="notebook_pipelines-")
+                atexit.register(_remove_temp_root, path, os.getpid())
+                _temp_root = path
+    return _temp_root
+
+
+# --- the instance ---------------------------------------------------------------------------------
+
+
+class DagsterInstance:
+    """Runs, their event logs and their files, plus the listeners of new events.
+
+    ``root_directory`` ``None`` means the process-wide temporary root (created when first
+    needed). ``ref`` is what :meth:`get_ref` hands to other processes (persistent instances).
+    """
+
+    def __init__(
+        self,
+        run_storage: RunStorage,
+        event_storage: EventLogStorage,
+        root_directory: str | os.PathLike[str] | None = None,
+        *,
+        instance_type: InstanceType = InstanceType.EPHEMERAL,
+        ref: Any = None,
+    ) -> None:
+        if not isinstance(run_storage, RunStorage):
+            raise DagsterInvariantViolationError(
+                f"DagsterInstance: run_storage must be a RunStorage, got {run_storage!r}"
+            )
+        if not isinstance(event_storage, EventLogStorage):
+            raise DagsterInvariantViolationError(
+                f"DagsterInstance: event_storage must be an EventLogStorage, got {event_storage!r}"
+            )
+        instance_type = InstanceType(instance_type)
+        if instance_type == InstanceType.PERSISTENT and root_directory is None:
+            raise DagsterInvariantViolationError(
+                "DagsterInstance: a persistent instance needs a root_directory."
+            )
+        self._run_storage = run_storage
+        self._event_storage = event_storage
+        self._root: str | None = (
+            None if root_directory is None else os.path.abspath(os.fspath(root_directory))
+        )
+        self._instance_type = instance_type
+        self._ref = ref
+        self._listeners: dict[str, tuple[EventCallback, ...]] = {}
+        self._subscribers: tuple[EventCallback, ...] = ()
+        self._listeners_lock = threading.Lock()
+        self._disposed = False
+
+    @classmethod
+    def ephemeral(cls, tempdir: str | os.PathLike[str] | None = None) -> DagsterInstance:
+        """An instance kept in memory; files go under ``tempdir`` (default: the process-wide
+        temporary root, removed at exit)."""
+        return cls(
+            InMemoryRunStorage(),
+            InMemoryEventLogStorage(),
+            tempdir,
+            instance_type=InstanceType.EPHEMERAL,
+        )
+
+    # --- what the instance is ---------------------------------------------------------------------
+
+    @property
+    def run_storage(self) -> RunStorage:
+        return self._run_storage
+
+    @property
+    def event_log_storage(self) -> EventLogStorage:
+        return self._event_storage
+
+    @property
+    def instance_type(self) -> InstanceType:
+        return self._instance_type
+
+    @property
+    def is_persistent(self) -> bool:
+        return self._instance_type == InstanceType.PERSISTENT
+
+    @property
+    def is_ephemeral(self) -> bool:
+        return self._instance_type == InstanceType.EPHEMERAL
+
+    def get_ref(self) -> Any:
+        """What another process needs to open this instance."""
+        if self._ref is None:
+            raise DagsterInvariantViolationError(
+                "This DagsterInstance is ephemeral (it lives in this process's memory), so it "
+                "cannot be handed to another process. Use a persistent instance "
+                "(DagsterInstance.get() or DagsterInstance.local_temp()) to run in worker "
+                "processes or to re-execute runs later."
+                if self.is_ephemeral
+                else "This DagsterInstance has no reference to hand to another process."
+            )
+        return self._ref
+
+    # --- directories ------------------------------------------------------------------------------
+
+    @property
+    def root_directory(self) -> str:
+        """The folder under which the instance keeps its files (absolute)."""
+        if self._root is None:
+            self._root = process_temp_root()
+        return self._root
+
+    def storage_directory(self) -> str:
+        """``<root>/storage``: one folder per run below it."""
+        return os.path.join(self.root_directory, "storage")
+
+    def run_directory(self, run_id: str) -> str:
+        """``<root>/storage/<run_id>`` (``run_id`` must be a valid storage key part)."""
+        return os.path.join(self.storage_directory(), check_key_part(run_id, "run id"))
+
+    def intermediates_directory(self, run_id: str) -> str:
+        """``<root>/storage/<run_id>/intermediates``: filesystem intermediates of the run."""
+        return os.path.join(self.run_directory(run_id), "intermediates")
+
+    def file_manager_directory(self, run_id: str) -> str:
+        """``<root>/storage/<run_id>/files``: the run's ``LocalFileManager`` folder."""
+        return os.path.join(self.run_directory(run_id), "files")
+
+    def compute_logs_directory(self, run_id: str) -> str:
+        """``<root>/storage/<run_id>/compute_logs``: captured stdout/stderr of the run's steps."""
+        return os.path.join(self.run_directory(run_id), "compute_logs")
+
+    # --- runs -------------------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        pipeline_name: str,
+        run_id: str | None = None,
+        run_config: Mapping[str, Any] | None = None,
+        mode: str | None = None,
+        solid_selection: Iterable[str] | None = None,
+        solids_to_execute: Iterable[str] | None = None,
+        step_keys_to_execute: Iterable[str] | None = None,
+        status: PipelineRunStatus = PipelineRunStatus.NOT_STARTED,
+        tags: Mapping[str, str] | None = None,
+        root_run_id: str | None = None,
+        parent_run_id: str | None = None,
+        execution_plan_snapshot: Any = None,
+        pipeline_snapshot: Any = None,
+    ) -> PipelineRun:
+        """Build a :class:`PipelineRun` from these fields and add it."""
+        run = PipelineRun(
+            pipeline_name=pipeline_name,
+            run_id=run_id or make_new_run_id(),
+            run_config=dict(run_config or {}),
+            mode=mode,
+            solid_selection=None if solid_selection is None else tuple(solid_selection),
+            solids_to_execute=None if solids_to_execute is None else frozenset(solids_to_execute),
+            step_keys_to_execute=(
+                None if step_keys_to_execute is None else tuple(step_keys_to_execute)
+            ),
+            status=status,
+            tags=dict(tags or {}),
+            root_run_id=root_run_id,
+            parent_run_id=parent_run_id,
+            execution_plan_snapshot=execution_plan_snapshot,
+            pipeline_snapshot=pipeline_snapshot,
+        )
+        return self.add_run(run)
+
+    def add_run(self, pipeline_run: PipelineRun) -> PipelineRun:
+        """Store a new run; raises :class:`DagsterInvariantViolationError` if its id exists."""
+        return self._run_storage.add_run(pipeline_run)
+
+    def get_run_by_id(self, run_id: str) -> PipelineRun | None:
+        """Run ``run_id`` as stored now (its current status), or ``None``."""
+        return self._run_storage.get_run_by_id(run_id)
+
+    def get_run_record_by_id(self, run_id: str) -> RunRecord | None:
+        """Run ``run_id`` with its create/start/end timestamps, or ``None``."""
+        return self._run_storage.get_run_record_by_id(run_id)
+
+    def get_runs(
+        self,
+        filters: RunsFilter | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> list[PipelineRun]:
+        """Runs passing ``filters``, newest first; ``cursor`` = id of the last run already seen."""
+        return self._run_storage.get_runs(filters, cursor, limit)
+
+    def get_run_records(
+        self,
+        filters: RunsFilter | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> list[RunRecord]:
+        """Like :meth:`get_runs`, with each run's timestamps."""
+        return self._run_storage.get_run_records(filters, cursor, limit)
+
+    def get_runs_count(self, filters: RunsFilter | None = None) -> int:
+        return self._run_storage.get_runs_count(filters)
+
+    def has_run(self, run_id: str) -> bool:
+        return self._run_storage.has_run(run_id)
+
+    def update_run_status(self, run_id: str, status: PipelineRunStatus) -> PipelineRun:
+        """Set a run's status by hand (``CANCELED``; ``FAILURE`` for a run whose process died)."""
+        return self._run_storage.update_run_status(run_id, status)
+
+    def delete_run(self, run_id: str) -> None:
+        """Forget run ``run_id`` and its event records (its files are left alone)."""
+        self._run_storage.delete_run(run_id)
+        self._event_storage.delete_events(run_id)
+
+    def wipe(self) -> None:
+        """Forget every run and every event record."""
+        self._run_storage.wipe()
+        self._event_storage.wipe()
+
+    # --- events -----------------------------------------------------------------------------------
+
+    def handle_new_event(self, record: EventRecord) -> None:
+        """Store ``record``, update its run's status on pipeline events, tell the listeners.
+
+        The hot path of the engine (several calls per step): a few dict lookups and an append.
+        """
+        self._event_storage.store_event(record)
+        event = record.dagster_event
+        if event is not None and event.event_type_value in RUN_STATUS_EVENT_TYPES:
+            self._run_storage.handle_run_event(record.run_id, event, record.timestamp)
+        listeners = self._listeners.get(record.run_id)
+        if listeners:
+            self._notify(listeners, record, record.run_id)
+        if self._subscribers:
+            self._notify(self._subscribers, record, None)
+
+    def all_logs(
+        self, run_id: str, of_type: DagsterEventType | str | None = None
+    ) -> list[EventRecord]:
+        """Every record of run ``run_id`` in order (only Dagster events ``of_type`` if given)."""
+        return self._event_storage.get_logs_for_run(run_id, -1, of_type)
+
+    def logs_after(
+        self, run_id: str, cursor: int, of_type: DagsterEventType | str | None = None
+    ) -> list[EventRecord]:
+        """The records of run ``run_id`` after index ``cursor`` (the last index already seen)."""
+        return self._event_storage.get_logs_for_run(run_id, cursor, of_type)
+
+    def add_event_listener(self, run_id: str, callback: EventCallback) -> None:
+        """Call ``callback(record)`` for each new record of run ``run_id`` (once per callback)."""
+        _check_callable(callback)
+        with self._listeners_lock:
+            current = self._listeners.get(run_id, ())
+            if callback not in current:
+                self._listeners[run_id] = (*current, callback)
+
+    def remove_event_listener(self, run_id: str, callback: EventCallback) -> None:
+        """Stop calling ``callback`` for run ``run_id`` (nothing happens if it was not added)."""
+        with self._listeners_lock:
+            remaining = tuple(c for c in self._listeners.get(run_id, ()) if c != callback)
+            if remaining:
+                self._listeners[run_id] = remaining
+            else:
+                self._listeners.pop(run_id, None)
+
+    def subscribe(self, callback: EventCallback) -> None:
+        """Call ``callback(record)`` for each new record of every run (once per callback)."""
+        _check_callable(callback)
+        with self._listeners_lock:
+            if callback not in self._subscribers:
+                self._subscribers = (*self._subscribers, callback)
+
+    def unsubscribe(self, callback: EventCallback) -> None:
+        """Stop calling ``callback`` (nothing happens if it was not subscribed)."""
+        with self._listeners_lock:
+            self._subscribers = tuple(c for c in self._subscribers if c != callback)
+
+    def _notify(
+        self, callbacks: tuple[EventCallback, ...], record: EventRecord, run_id: str | None
+    ) -> None:
+        for callback in callbacks:
+            try:
+                callback(record)
+            except Exception:
+                _log.exception(
+                    "Event %s %r raised on a record of run %s; it has been removed and gets no "
+                    "more events (the run goes on).",
+                    "subscriber" if run_id is None else "listener",
+                    callback,
+                    record.run_id,
+                )
+                if run_id is None:
+                    self.unsubscribe(callback)
+                else:
+                    self.remove_event_listener(run_id, callback)
+
+    # --- life cycle -------------------------------------------------------------------------------
+
+    def dispose(self) -> None:
+        """Release the storages' connections and files; drop the listeners."""
+        if self._disposed:
+            return
+        self._disposed = True
+        with self._listeners_lock:
+            self._listeners = {}
+            self._subscribers = ()
+        self._run_storage.dispose()
+        self._event_storage.dispose()
+
+    def __enter__(self) -> DagsterInstance:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.dispose()
+
+    def __repr__(self) -> str:
+        root = self._root if self._root is not None else "<process temporary directory>"
+        return (
+            f"<DagsterInstance {self._instance_type.value.lower()} root={root} "
+            f"runs={type(self._run_storage).__name__} "
+            f"events={type(self._event_storage).__name__}>"
+        )
+
+
+def _check_callable(callback: object) -> None:
+    if not callable(callback):
+        raise DagsterInvariantViolationError(
+            f"An event listener must be callable with one EventRecord, got {callback!r}"
+        )

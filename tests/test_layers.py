@@ -1,0 +1,211 @@
+"""The layer map of DESIGN.md §3, enforced on the source with `ast`.
+
+Every import statement in every module under notebook_pipelines/ counts, including those inside
+functions and under `if TYPE_CHECKING:`. A module may import from a lower layer or from its own
+component (its own subpackage, or itself); the top-level `__init__.py` may import anything.
+Some third-party packages may be imported only by the components that own them, so that the
+engine imports fast and runs in a plain script.
+
+To change the map, amend LAYERS / THIRD_PARTY_OWNERS below (and CONTRIBUTING.md).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PACKAGE = "notebook_pipelines"
+PACKAGE_DIR = Path(__file__).resolve().parents[1] / PACKAGE
+
+# component (top-level module or subpackage of notebook_pipelines) -> layer
+LAYERS: dict[str, int] = {
+    "errors": 0,
+    "serdes": 0,
+    "config": 1,
+    "events": 1,
+    "user_events": 1,
+    "definitions": 2,
+    "plan": 3,
+    "storage": 3,
+    "execution": 4,
+    "executors": 5,
+    "notebooks": 5,
+    "reconstruct": 5,
+    "api": 6,
+    "cli": 6,
+    "jupyter": 7,
+    # conformance suites: may import anything below the notebook layer; nothing imports them
+    "testing": 7,
+}
+
+# Imports between two components of the same layer are refused, except these (importer, imported).
+SAME_LAYER_ALLOWED: set[tuple[str, str]] = {
+    # errors travel across processes as serdes records (SerializableErrorInfo)
+    ("errors", "serdes"),
+    # run events carry the materializations and expectations that users yield
+    ("events", "user_events"),
+}
+
+# third-party top-level package -> the modules (dotted prefixes) that alone may import it
+THIRD_PARTY_OWNERS: dict[str, tuple[str, ...]] = {
+    "IPython": (f"{PACKAGE}.jupyter",),
+    "ipywidgets": (f"{PACKAGE}.jupyter",),
+    "anywidget": (f"{PACKAGE}.jupyter",),
+    "graphviz": (f"{PACKAGE}.jupyter",),
+    "dask": (f"{PACKAGE}.executors.dask",),
+    "distributed": (f"{PACKAGE}.executors.dask",),
+    "papermill": (f"{PACKAGE}.notebooks",),
+}
+
+
+@dataclass(frozen=True)
+class Import:
+    line: int
+    target: str  # absolute dotted name of what is imported (module, or module.name)
+
+
+def module_name(path: Path, root: Path) -> str:
+    """Dotted name of a source file; a package's `__init__.py` is named after the package."""
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(source: str, module: str, is_package: bool) -> list[Import]:
+    """Every import in `source`, resolved to absolute dotted names.
+
+    `from X import a, b` yields `X.a` and `X.b` (each may be a submodule or a name in X): that is
+    how `from notebook_pipelines import config` is seen to import the config component.
+    """
+    package = module if is_package else module.rpartition(".")[0]
+    found: list[Import] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [Import(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")
+                if node.level - 1 >= len(parts):
+                    raise ValueError(f"{module}:{node.lineno}: relative import beyond the top")
+                base = ".".join(parts[: len(parts) - (node.level - 1)])
+                base = f"{base}.{node.module}" if node.module else base
+            else:
+                base = node.module or ""
+            found += [Import(node.lineno, f"{base}.{alias.name}") for alias in node.names]
+    return found
+
+
+def component_of(dotted: str) -> str | None:
+    """`notebook_pipelines.config.field.Field` -> `config`; the bare package -> `""`."""
+    parts = dotted.split(".")
+    if parts[0] != PACKAGE:
+        return None
+    return parts[1] if len(parts) > 1 else ""
+
+
+def violations_in(source: str, module: str, is_package: bool, where: str) -> list[str]:
+    """Layer and ownership violations of one module, as `file:line: message` strings."""
+    own = component_of(module)
+    problems = []
+    if own != "" and own not in LAYERS:
+        problems.append(
+            f"{where}:1: component {own!r} is not in the layer map (tests/test_layers.py)"
+        )
+        return problems
+    for imp in imports_of(source, module, is_package):
+        top = imp.target.split(".")[0]
+        owners = THIRD_PARTY_OWNERS.get(top)
+        if owners and not any(module == o or module.startswith(o + ".") for o in owners):
+            problems.append(
+                f"{where}:{imp.line}: imports {top} (only {', '.join(owners)} may import it)"
+            )
+        target = component_of(imp.target)
+        if target is None or own == "":  # third-party, or the top-level __init__.py
+            continue
+        if target == own or (own, target) in SAME_LAYER_ALLOWED:
+            continue
+        if target == "" or target not in LAYERS:
+            # `from notebook_pipelines import X` where X is a public name, not a component: it
+            # goes through the top-level __init__, which imports every layer.
+            problems.append(
+                f"{where}:{imp.line}: imports {imp.target} through the top-level package; import "
+                "it from the module that defines it"
+            )
+        elif LAYERS[target] >= LAYERS[own]:
+            problems.append(
+                f"{where}:{imp.line}: {own} (layer {LAYERS[own]}) imports {target} "
+                f"(layer {LAYERS[target]}): only lower layers may be imported"
+            )
+    return list(dict.fromkeys(problems))  # `from x import a, b` is one problem, not two
+
+
+def package_modules() -> list[Path]:
+    return sorted(PACKAGE_DIR.rglob("*.py"))
+
+
+def test_package_exists() -> None:
+    assert (PACKAGE_DIR / "__init__.py").is_file(), f"{PACKAGE_DIR}/__init__.py is missing"
+
+
+def test_every_module_respects_the_layer_map() -> None:
+    root = PACKAGE_DIR.parent
+    problems = []
+    for path in package_modules():
+        problems += violations_in(
+            path.read_text(encoding="utf-8"),
+            module_name(path, root),
+            path.name == "__init__.py",
+            str(path.relative_to(root)),
+        )
+    assert not problems, "layer map violations:\n" + "\n".join(problems)
+
+
+# The checker itself, on made-up modules: it must see what it is meant to see.
+
+
+@pytest.mark.parametrize(
+    ("source", "module", "is_package", "expected"),
+    [
+        ("from ..execution import context", "notebook_pipelines.plan.step", False, "layer 4"),
+        ("from ..storage import keys", "notebook_pipelines.plan.step", False, "layer 3"),
+        ("from .errors import DagsterError", "notebook_pipelines.serdes", False, "layer 0"),
+        ("from . import api", "notebook_pipelines.events", False, "layer 6"),
+        ("from .. import jupyter", "notebook_pipelines.config", True, "layer 7"),
+        ("import notebook_pipelines.storage.x", "notebook_pipelines.plan", True, "layer 3"),
+        ("def f():\n    from ..api import run", "notebook_pipelines.storage.db", False, "layer 6"),
+        ("from notebook_pipelines import solid", "notebook_pipelines.api", False, "top-level"),
+        ("import IPython", "notebook_pipelines.execution.x", False, "only"),
+        ("from dask import delayed", "notebook_pipelines.executors.multi", False, "only"),
+        ("import papermill", "notebook_pipelines.jupyter.magics", False, "only"),
+        ("", "notebook_pipelines.unknown", False, "not in the layer map"),
+    ],
+)
+def test_the_checker_finds_violations(
+    source: str, module: str, is_package: bool, expected: str
+) -> None:
+    problems = violations_in(source, module, is_package, "x.py")
+    assert len(problems) == 1 and expected in problems[0], problems
+
+
+@pytest.mark.parametrize(
+    ("source", "module", "is_package"),
+    [
+        ("from ..errors import DagsterError", "notebook_pipelines.config.field", False),
+        ("from .base import ConfigType", "notebook_pipelines.config.field", False),
+        ("from . import base", "notebook_pipelines.config", True),
+        ("from .serdes import pack", "notebook_pipelines.errors", False),
+        ("def f():\n    from ...plan import step", "notebook_pipelines.execution.run.x", False),
+        ("import graphviz", "notebook_pipelines.jupyter.display", False),
+        ("import distributed", "notebook_pipelines.executors.dask", False),
+        ("import papermill", "notebook_pipelines.notebooks.solid", False),
+        ("from .jupyter import load_ipython_extension", "notebook_pipelines", True),
+        ("from ..api import execute_pipeline", "notebook_pipelines.testing.suite", False),
+        ("import os, json\nfrom typing import Any", "notebook_pipelines.errors", False),
+    ],
+)
+def test_the_checker_accepts_allowed_imports(source: str, module: str, is_package: bool) -> None:
+    assert violations_in(source, module, is_package, "x.py") == []
