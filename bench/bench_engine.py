@@ -21,6 +21,7 @@ import sys
 import tempfile
 from dataclasses import asdict
 from functools import partial
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,7 @@ def measure_ours(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "label": "ours",
         "engine": "notebook-pipelines",
-        "version": getattr(api, "__version__", "dev"),
+        "version": getattr(api, "__version__", None) or metadata.version("notebook-pipelines"),
         "figures": [asdict(f) for f in figures],
         "import": harness.import_time(sys.executable, "notebook_pipelines", args.import_runs),
     }

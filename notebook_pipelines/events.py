@@ -346,7 +346,7 @@ class DagsterEvent:
     def pipeline_failure_data(self) -> PipelineFailureData:
         if self.event_type_value not in ("PIPELINE_FAILURE", "PIPELINE_INIT_FAILURE"):
             raise ValueError(f"{self.event_type_value} event has no pipeline failure data")
-        return self.event_specific_data  # type: ignore[no-any-return]
+        return self.event_specific_data
 
     @property
     def hook_errored_data(self) -> HookErroredData:

@@ -13,7 +13,7 @@ from ..errors import DagsterInvalidDefinitionError
 from .composition import InputMappingNode, InvokedSolidOutputHandle, run_composition
 from .graph import Graph, build_graph
 from .io import InputDefinition, InputMapping, OutputDefinition, OutputMapping
-from .node import NodeDefinition
+from .node import NodeDefinition, definition_list
 
 
 class ConfigMapping:
@@ -50,7 +50,9 @@ class CompositeSolidDefinition(NodeDefinition):
         positional_inputs: Sequence[str] | None = None,
     ):
         owner = f'composite solid "{name}"'
-        self.graph: Graph = build_graph(owner, list(solid_defs), dependencies)
+        self.graph: Graph = build_graph(
+            owner, definition_list(solid_defs, "solid_defs", owner), dependencies
+        )
         self.input_mappings = list(input_mappings or [])
         self.output_mappings = list(output_mappings or [])
         self._check_mappings(owner)
@@ -86,7 +88,7 @@ class CompositeSolidDefinition(NodeDefinition):
     def required_resource_keys(self) -> frozenset[str]:
         keys: set[str] = set()
         for solid in self.graph.solids.values():
-            keys |= solid.definition.required_resource_keys
+            keys |= getattr(solid.definition, "required_resource_keys", frozenset())
         return frozenset(keys)
 
     def solid_named(self, name: str) -> Any:
@@ -137,22 +139,22 @@ class CompositeSolidDefinition(NodeDefinition):
                     "both mapped from the composite and fed by another solid."
                 )
         names: set[str] = set()
-        for mapping in self.output_mappings:
-            if not isinstance(mapping, OutputMapping):
+        for output_mapping in self.output_mappings:
+            if not isinstance(output_mapping, OutputMapping):
                 raise DagsterInvalidDefinitionError(
                     f"{owner}: output_mappings must be OutputMapping objects "
-                    f"(OutputDefinition(...).mapping_from(solid, output)), got {mapping!r}"
+                    f"(OutputDefinition(...).mapping_from(solid, output)), got {output_mapping!r}"
                 )
-            if mapping.definition.name in names:
+            if output_mapping.definition.name in names:
                 raise DagsterInvalidDefinitionError(
-                    f'{owner}: two output mappings are named "{mapping.definition.name}".'
+                    f'{owner}: two output mappings are named "{output_mapping.definition.name}".'
                 )
-            names.add(mapping.definition.name)
-            solid = self.graph.solids.get(mapping.solid_name)
-            if solid is None or not solid.definition.has_output(mapping.output_name):
+            names.add(output_mapping.definition.name)
+            solid = self.graph.solids.get(output_mapping.solid_name)
+            if solid is None or not solid.definition.has_output(output_mapping.output_name):
                 raise DagsterInvalidDefinitionError(
-                    f'{owner}: output "{mapping.definition.name}" maps from output '
-                    f'"{mapping.output_name}" of solid "{mapping.solid_name}", which does not exist.'
+                    f'{owner}: output "{output_mapping.definition.name}" maps from output '
+                    f'"{output_mapping.output_name}" of solid "{output_mapping.solid_name}", which does not exist.'
                 )
 
 
@@ -196,6 +198,9 @@ def _make_composite(
     params = [p.name for p in inspect.signature(fn).parameters.values()]
     if input_defs is None:
         input_defs = [InputDefinition(p) for p in params]
+    input_defs = definition_list(input_defs, "input_defs", owner)
+    if output_defs is not None:
+        output_defs = definition_list(output_defs, "output_defs", owner)
     declared = {d.name for d in input_defs}
     if set(params) != declared:
         raise DagsterInvalidDefinitionError(
@@ -209,6 +214,7 @@ def _make_composite(
         InputMapping(input_def, solid_name, input_name)
         for input_def, solid_name, input_name in context.input_mappings()
     ]
+    _check_inputs_mapped(owner, input_defs, input_mappings)
     output_mappings = _output_mappings(owner, returned, output_defs)
     if (config_schema is None) != (config_fn is None):
         raise DagsterInvalidDefinitionError(
@@ -225,6 +231,19 @@ def _make_composite(
         tags=tags,
         positional_inputs=[d.name for d in input_defs],
     )
+
+
+def _check_inputs_mapped(
+    owner: str, input_defs: Sequence[InputDefinition], mappings: Sequence[InputMapping]
+) -> None:
+    """Refuse a composite input that the body never passes to a solid (it would vanish)."""
+    mapped = {m.definition.name for m in mappings}
+    unmapped = [d.name for d in input_defs if d.name not in mapped]
+    if unmapped:
+        raise DagsterInvalidDefinitionError(
+            f"{owner}: input(s) {unmapped} are not passed to any solid in the body; pass each "
+            "one to a solid's input or remove it."
+        )
 
 
 def _output_mappings(

@@ -213,6 +213,11 @@ class PendingInvocation:
 def _check_binding(owner: str, solid_name: str, input_name: str, value: Any) -> Any:
     if isinstance(value, (InvokedSolidOutputHandle, InputMappingNode)):
         return value
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        raise DagsterInvalidDefinitionError(
+            f'{owner}: input "{input_name}" of solid "{solid_name}" received all the outputs of a '
+            f"multi-output solid; pick one, e.g. outputs.{value._fields[0]}."
+        )
     if isinstance(value, (list, tuple)) and value:
         items = list(value)
         if all(isinstance(v, InvokedSolidOutputHandle) for v in items):
@@ -222,11 +227,6 @@ def _check_binding(owner: str, solid_name: str, input_name: str, value: Any) -> 
                 f'{owner}: input "{input_name}" of solid "{solid_name}" fans in a composite '
                 "input; fan-in takes only outputs of solids."
             )
-    if isinstance(value, tuple) and hasattr(value, "_fields"):
-        raise DagsterInvalidDefinitionError(
-            f'{owner}: input "{input_name}" of solid "{solid_name}" received all the outputs of a '
-            "multi-output solid; pick one, e.g. outputs.name."
-        )
     raise DagsterInvalidDefinitionError(
         f'{owner}: input "{input_name}" of solid "{solid_name}" received {value!r}. Inside a '
         "composition body an input must be the output of another solid (or a list of outputs "

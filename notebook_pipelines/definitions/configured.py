@@ -19,6 +19,7 @@ from ..errors import (
     DagsterInvalidDefinitionError,
 )
 from .names import check_valid_name
+from .node import NodeDefinition
 
 
 def configured(
@@ -47,12 +48,35 @@ def configured(
                 f"configured({what}): with a config_schema, pass a function mapping that config "
                 "to the original's config."
             )
-        derived._configured_from = (configurable, config_or_fn)  # noqa: SLF001
-        if new_name is not None:
-            derived.name = check_valid_name(new_name, "configured name")
+        derived._configured_from = (configurable, config_or_fn)
+        name = _derived_name(configurable, new_name, config_or_fn)
+        if name is not None:
+            derived.name = check_valid_name(name, "configured name")
         return derived
 
     return derive
+
+
+def _derived_name(configurable: Any, new_name: str | None, config_or_fn: Any) -> str | None:
+    """The name of a configured copy: ``name=``, else (for solids) the decorated function's name.
+
+    A configured solid must be told apart from its original in a pipeline, so, as in the reference,
+    it needs a new name; other definitions keep theirs (they are named by their mode's dict keys).
+    """
+    if not isinstance(configurable, NodeDefinition):
+        return new_name
+    if getattr(configurable, "config_mapping", False) is None:
+        raise DagsterInvalidDefinitionError(
+            f'configured({configurable.name}): composite solid "{configurable.name}" has no config '
+            "mapping (config_schema and config_fn), so there is no config to fix."
+        )
+    name = new_name or (getattr(config_or_fn, "__name__", None) if callable(config_or_fn) else None)
+    if name is None:
+        raise DagsterInvalidDefinitionError(
+            f'configured({configurable.name}): a configured solid needs a new name; pass name="..." '
+            "or use configured in decorator form (the function's name becomes the solid's)."
+        )
+    return str(name)
 
 
 def resolve_configured(definition: Any, value: Any, where: str) -> Any:

@@ -17,6 +17,7 @@ from ..errors import (
     DagsterConfigMappingFunctionError,
     DagsterInvalidConfigError,
 )
+from .composite import CompositeSolidDefinition
 from .configured import resolve_configured
 from .run_config_schema import run_config_schema, solid_fields
 
@@ -74,20 +75,32 @@ def build_environment_config(
     solids: dict[str, SolidConfig] = {}
     _flatten_solids(pipeline_def.graph, value.get("solids") or {}, "", ("root", "solids"), solids)
     execution_name, execution_config = _selected(value["execution"])
-    if "intermediate_storage" in run_config:
-        storage_kind = "intermediate_storage"
-        storage_name, storage_config = _selected(value["intermediate_storage"])
-    elif "storage" in run_config:
-        storage_kind = "storage"
-        storage_name, storage_config = _selected(value["storage"])
-    else:
-        storage_kind = "intermediate_storage"
-        storage_name, storage_config = _selected(value["intermediate_storage"])
+    execution_config = resolve_configured(
+        mode_def.executor_def_named(execution_name),
+        execution_config,
+        f'executor "{execution_name}"',
+    )
+    only_storage = "storage" in run_config and "intermediate_storage" not in run_config
+    storage_kind = "storage" if only_storage else "intermediate_storage"
+    storage_name, storage_config = _selected(value[storage_kind])
+    storage_def = (
+        mode_def.system_storage_def_named(storage_name)
+        if storage_kind == "storage"
+        else mode_def.intermediate_storage_def_named(storage_name)
+    )
+    storage_config = resolve_configured(storage_def, storage_config, f'storage "{storage_name}"')
+    resource_entries = value.get("resources") or {}
     resources = {
         name: resolve_configured(
-            mode_def.resource_defs[name], entry.get("config"), f'resource "{name}"'
+            resource_def, (resource_entries.get(name) or {}).get("config"), f'resource "{name}"'
         )
-        for name, entry in (value.get("resources") or {}).items()
+        for name, resource_def in mode_def.resource_defs.items()
+    }
+    loggers = {
+        name: resolve_configured(
+            mode_def.loggers[name], (entry or {}).get("config"), f'logger "{name}"'
+        )
+        for name, entry in (value.get("loggers") or {}).items()
     }
     return EnvironmentConfig(
         run_config=run_config,
@@ -98,7 +111,7 @@ def build_environment_config(
         storage_name=storage_name,
         storage_config=storage_config,
         resources=resources,
-        loggers={name: (entry or {}).get("config") for name, entry in (value.get("loggers") or {}).items()},
+        loggers=loggers,
     )
 
 
@@ -134,10 +147,11 @@ def _flatten_solids(
         handle = f"{prefix}{name}"
         entry = solids_value.get(name) or {}
         where = f'solid "{handle}"'
-        if getattr(definition, "is_composite", False):
+        if isinstance(definition, CompositeSolidDefinition):
             inner_value = entry.get("solids") or {}
             if definition.config_mapping is not None:
-                inner_value = _apply_config_mapping(definition, entry.get("config"), handle, path)
+                config = resolve_configured(definition, entry.get("config"), where)
+                inner_value = _apply_config_mapping(definition, config, handle, path)
             out[handle] = SolidConfig(None, entry.get("inputs") or {}, tuple(entry.get("outputs") or ()))
             _flatten_solids(definition.graph, inner_value, f"{handle}.", (*path, name, "solids"), out)
         else:
@@ -166,4 +180,5 @@ def _apply_config_mapping(
             result.errors,
             mapped,
         )
-    return result.value  # type: ignore[no-any-return]
+    mapped_value: Mapping[str, Any] = result.value
+    return mapped_value

@@ -42,10 +42,15 @@ class InputSource:
 class Graph:
     """Solids by name plus, for each solid input, its source; in topological order."""
 
-    def __init__(self, solids: dict[str, Solid], sources: dict[str, dict[str, InputSource]]):
+    def __init__(
+        self,
+        solids: dict[str, Solid],
+        sources: dict[str, dict[str, InputSource]],
+        owner: str = "graph",
+    ):
         self.solids = solids
         self.sources = sources
-        self.order = _topological_order(solids, sources)
+        self.order = _topological_order(owner, solids, sources)
 
     def source_of(self, solid_name: str, input_name: str) -> InputSource | None:
         return self.sources.get(solid_name, {}).get(input_name)
@@ -131,7 +136,7 @@ def build_graph(
             sources.setdefault(alias, {})[input_name] = _input_source(
                 owner, solids, alias, input_name, dep
             )
-    return Graph(solids, sources)
+    return Graph(solids, sources, owner)
 
 
 def _definitions_by_name(
@@ -179,7 +184,7 @@ def _input_source(
 
 
 def _is_list(dagster_type: Any) -> bool:
-    return str(getattr(dagster_type, "display_name", "")).startswith("List")
+    return bool(dagster_type.is_list)
 
 
 def _output_ref(where: str, solids: dict[str, Solid], dep: DependencyDefinition) -> OutputRef:
@@ -203,7 +208,7 @@ def _did_you_mean(name: str, options: Iterable[str]) -> str:
 
 
 def _topological_order(
-    solids: dict[str, Solid], sources: dict[str, dict[str, InputSource]]
+    owner: str, solids: dict[str, Solid], sources: dict[str, dict[str, InputSource]]
 ) -> list[str]:
     """Kahn's algorithm, stable in insertion order; a cycle is a definition error naming it."""
     position = {name: i for i, name in enumerate(solids)}
@@ -230,7 +235,7 @@ def _topological_order(
         stuck = [n for n in solids if remaining[n] > 0]
         cycle = _find_cycle(stuck, upstream)
         raise DagsterInvalidDefinitionError(
-            "Circular dependency between solids: " + " -> ".join(cycle) + "."
+            f"{owner}: circular dependency between solids: " + " -> ".join(cycle) + "."
         )
     return order
 
@@ -242,5 +247,5 @@ def _find_cycle(stuck: list[str], upstream: dict[str, set[str]]) -> list[str]:
     while node not in path:
         path.append(node)
         node = sorted(u for u in upstream[node] if u in stuck_set)[0]
-    cycle = path[path.index(node) :] + [node]
+    cycle = [*path[path.index(node) :], node]
     return list(reversed(cycle))

@@ -93,7 +93,7 @@ def _named_dict(value: Any, cls: type, where: str, what: str) -> dict[str, Any]:
     return dict(value)
 
 
-def _named_list(value: Sequence[Any], cls: type, where: str, what: str) -> list[Any]:
+def _named_list(value: Sequence[Any], cls: Any, where: str, what: str) -> list[Any]:
     seen: set[str] = set()
     for definition in value:
         if not isinstance(definition, cls):

@@ -116,6 +116,16 @@ class NodeDefinition:
         return f"<{type(self).__name__} {self.name}>"
 
 
+def definition_list(value: Any, what: str, owner: str) -> list[Any]:
+    """``value`` as a list; a single definition or a string where a list belongs is an error."""
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise DagsterInvalidDefinitionError(
+        f"{owner}: {what} must be a list, got {value!r}"
+        + (f" (write [{value!r}])" if not isinstance(value, (str, Mapping)) else "")
+    )
+
+
 def validate_tags(tags: Mapping[str, Any] | None, what: str) -> dict[str, str]:
     """Tags are string keys; non-string values are kept as their JSON text (as the reference does)."""
     import json

@@ -13,6 +13,7 @@ from ..errors import (
     DagsterInvalidSubsetError,
     DagsterInvariantViolationError,
 )
+from .composite import CompositeSolidDefinition
 from .composition import run_composition
 from .dependency import (
     DependencyDefinition,
@@ -24,7 +25,7 @@ from .graph import Graph, build_graph
 from .hook import HookDefinition
 from .mode import ModeDefinition
 from .names import check_valid_name
-from .node import NodeDefinition, validate_tags
+from .node import NodeDefinition, definition_list, validate_tags
 from .preset import PresetDefinition
 from .selection import select
 
@@ -49,14 +50,17 @@ class PipelineDefinition:
         owner = f'pipeline "{self.name}"'
         self.description = description
         self.hook_defs = frozenset(hook_defs or ())
-        self.graph: Graph = build_graph(owner, list(solid_defs), dependencies, self.hook_defs)
+        self.graph: Graph = build_graph(
+            owner, definition_list(solid_defs, "solid_defs", owner), dependencies, self.hook_defs
+        )
         self.mode_definitions = _modes(owner, mode_defs)
         self.preset_defs = _presets(owner, preset_defs, self.mode_definitions)
         self.tags = validate_tags(tags, owner)
         self.parent_pipeline_def = _parent_pipeline_def
         self.solid_selection = list(_solid_selection) if _solid_selection is not None else None
         _check_inputs_have_sources(owner, self.graph, is_subset=_parent_pipeline_def is not None)
-        self.defining_module = (
+        _check_resources(owner, self.graph, self.mode_definitions)
+        self.defining_module: str = (
             _parent_pipeline_def.defining_module if _parent_pipeline_def else _caller_module()
         )
 
@@ -268,7 +272,7 @@ def _caller_module() -> str:
 
 
 def _modes(owner: str, mode_defs: Sequence[ModeDefinition] | None) -> list[ModeDefinition]:
-    modes = list(mode_defs) if mode_defs else [ModeDefinition()]
+    modes = definition_list(mode_defs, "mode_defs", owner) if mode_defs else [ModeDefinition()]
     names: set[str] = set()
     for mode in modes:
         if not isinstance(mode, ModeDefinition):
@@ -284,7 +288,7 @@ def _modes(owner: str, mode_defs: Sequence[ModeDefinition] | None) -> list[ModeD
 def _presets(
     owner: str, preset_defs: Sequence[PresetDefinition] | None, modes: list[ModeDefinition]
 ) -> list[PresetDefinition]:
-    presets = list(preset_defs or [])
+    presets = definition_list(preset_defs or [], "preset_defs", owner)
     names: set[str] = set()
     mode_names = {m.name for m in modes}
     for preset in presets:
@@ -329,10 +333,58 @@ def _check_inputs_have_sources(
                 "it, give it a default_value, or give its type a loader."
                 + (" It lost its upstream solid in this selection." if is_subset else "")
             )
-        inner = getattr(definition, "graph", None)
-        if inner is not None:
+        if isinstance(definition, CompositeSolidDefinition):
             inner_mapped = frozenset((m.solid_name, m.input_name) for m in definition.input_mappings)
-            _check_inputs_have_sources(owner, inner, False, f"{prefix}{name}.", inner_mapped)
+            _check_inputs_have_sources(
+                owner, definition.graph, False, f"{prefix}{name}.", inner_mapped
+            )
+
+
+def _check_resources(owner: str, graph: Graph, modes: Sequence[ModeDefinition]) -> None:
+    """Every mode must provide the resources that solids (and their hooks and types), the mode's
+    own resources, executors and storages require; the reference checks this at definition time."""
+    solid_needs = list(_resource_needs(graph, ""))
+    for mode in modes:
+        needs = solid_needs + [
+            (key, f'{what} "{name}"')
+            for what, defs in (
+                ("resource", mode.resource_defs.items()),
+                ("executor", [(d.name, d) for d in mode.executor_defs]),
+                ("system storage", [(d.name, d) for d in mode.system_storage_defs]),
+                ("intermediate storage", [(d.name, d) for d in mode.intermediate_storage_defs]),
+            )
+            for name, definition in defs
+            for key in sorted(definition.required_resource_keys)
+        ]
+        for key, needed_by in needs:
+            if key not in mode.resource_defs:
+                raise DagsterInvalidDefinitionError(
+                    f'{owner}: resource "{key}" is required by {needed_by}, but mode '
+                    f'"{mode.name}" does not provide it (its resources: '
+                    f"{sorted(mode.resource_defs) or 'none'})."
+                )
+
+
+def _resource_needs(graph: Graph, prefix: str) -> Iterable[tuple[str, str]]:
+    """(resource key, who needs it) for every solid of ``graph``, nested solids included."""
+    for name in graph.order:
+        solid = graph.solids[name]
+        handle = f"{prefix}{name}"
+        definition = solid.definition
+        for hook in sorted(solid.hook_defs, key=lambda h: h.name):
+            for key in sorted(hook.required_resource_keys):
+                yield key, f'hook "{hook.name}" of solid "{handle}"'
+        if isinstance(definition, CompositeSolidDefinition):
+            yield from _resource_needs(definition.graph, f"{handle}.")
+            continue
+        for key in sorted(getattr(definition, "required_resource_keys", ())):
+            yield key, f'solid "{handle}"'
+        dagster_types = [d.dagster_type for d in definition.input_defs] + [
+            d.dagster_type for d in definition.output_defs
+        ]
+        for dagster_type in dagster_types:
+            for key in sorted(dagster_type.required_resource_keys):
+                yield key, f'type "{dagster_type.display_name}" of solid "{handle}"'
 
 
 def pipeline(

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..config import Array, Field, Selector, Shape
+from .composite import CompositeSolidDefinition
 
 if TYPE_CHECKING:
     from .graph import Graph
@@ -66,10 +67,11 @@ def solid_fields(graph: Graph, mapped: frozenset[tuple[str, str]] = frozenset())
     for name in graph.order:
         definition = graph.solids[name].definition
         entry: dict[str, Any] = {}
-        if getattr(definition, "is_composite", False):
+        if isinstance(definition, CompositeSolidDefinition):
             if definition.config_mapping is not None:
-                if definition.config_mapping.config_field is not None:
-                    entry["config"] = definition.config_mapping.config_field
+                # the mapping's schema, or the schema a configured() copy replaced it with
+                if definition.config_field is not None:
+                    entry["config"] = definition.config_field
             else:
                 inner_mapped = frozenset(
                     (m.solid_name, m.input_name) for m in definition.input_mappings

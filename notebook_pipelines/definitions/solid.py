@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, cast, overload
+from typing import Any, overload
 
 from ..errors import DagsterInvalidDefinitionError, DagsterInvariantViolationError
 from ..user_events import AssetMaterialization, ExpectationResult, Materialization, Output
 from .io import InputDefinition, OutputDefinition
 from .names import check_valid_name
-from .node import NodeDefinition
+from .node import NodeDefinition, definition_list
 from .types import resolve_dagster_type
 
 ComputeFn = Callable[[Any, dict[str, Any]], Iterable[Any]]
@@ -150,7 +150,7 @@ def _make_solid(
     version: str | None,
 ) -> SolidDefinition:
     solid_name = name or fn.__name__
-    params = _parameters(fn, solid_name)
+    params = _parameters(fn, solid_name, takes_context=True)
     if not params or params[0].name not in CONTEXT_PARAM_NAMES:
         found = f'"{params[0].name}"' if params else "no parameters"
         raise DagsterInvalidDefinitionError(
@@ -160,7 +160,9 @@ def _make_solid(
         )
     resolved_inputs = _input_defs(fn, solid_name, params[1:], input_defs)
     resolved_outputs = (
-        list(output_defs) if output_defs is not None else [_output_from_annotation(fn, solid_name)]
+        definition_list(output_defs, "output_defs", f'@solid "{solid_name}"')
+        if output_defs is not None
+        else [_output_from_annotation(fn, solid_name)]
     )
     return SolidDefinition(
         name=solid_name,
@@ -238,11 +240,14 @@ def compute_fn_for(
     return compute
 
 
-def _parameters(fn: Callable[..., Any], solid_name: str) -> list[inspect.Parameter]:
+def _parameters(
+    fn: Callable[..., Any], solid_name: str, takes_context: bool = False
+) -> list[inspect.Parameter]:
+    """The function's parameters; inputs (not the context, passed first) must be nameable."""
     if not callable(fn):
         raise DagsterInvalidDefinitionError(f'Solid "{solid_name}": expected a function, got {fn!r}')
     params = list(inspect.signature(fn).parameters.values())
-    for param in params:
+    for param in params[1:] if takes_context else params:
         if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.POSITIONAL_ONLY):
             raise DagsterInvalidDefinitionError(
                 f'Solid "{solid_name}": parameter "{param.name}" cannot be positional-only or '
@@ -269,8 +274,10 @@ def _input_defs(
             )
             for p in named
         ]
-    defs = list(input_defs)
-    declared = {d.name for d in defs}
+    defs = definition_list(input_defs, "input_defs", f'Solid "{solid_name}"')
+    # Nothing inputs only order the solid after its upstream; no value is passed for them.
+    nothing = {d.name for d in defs if d.dagster_type.is_nothing}
+    declared = {d.name for d in defs} - nothing
     param_names = {p.name for p in named}
     missing = [p.name for p in named if p.name not in declared and p.default is inspect.Parameter.empty]
     extra = sorted(declared - param_names) if not has_var_kw else []
@@ -280,6 +287,11 @@ def _input_defs(
             parts.append(f"parameters without an InputDefinition: {missing}")
         if extra:
             parts.append(f"InputDefinitions without a parameter: {extra}")
+        if nothing & set(missing):
+            parts.append(
+                f"Nothing inputs {sorted(nothing & set(missing))} receive no value, so they must "
+                "not be parameters"
+            )
         raise DagsterInvalidDefinitionError(
             f'Solid "{solid_name}": input_defs do not match the function\'s parameters ('
             + "; ".join(parts)
@@ -301,6 +313,6 @@ def _type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
     try:
         import typing
 
-        return cast(dict[str, Any], typing.get_type_hints(fn))
+        return typing.get_type_hints(fn)
     except Exception:  # unresolvable string annotations: fall back to the raw ones
         return {k: v for k, v in getattr(fn, "__annotations__", {}).items() if not isinstance(v, str)}

@@ -38,7 +38,7 @@ class HookContext:
 
     @property
     def run_id(self) -> str:
-        return self._step_context.run_id  # type: ignore[no-any-return]
+        return str(self._step_context.run_id)
 
     @property
     def mode_def(self) -> Any:
@@ -138,7 +138,7 @@ class _InitStorageContext:
 
     @property
     def run_id(self) -> str:
-        return self.pipeline_run.run_id  # type: ignore[no-any-return]
+        return str(self.pipeline_run.run_id)
 
 
 class InitSystemStorageContext(_InitStorageContext):

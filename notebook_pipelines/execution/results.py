@@ -69,13 +69,9 @@ class _GraphResult:
         return result
 
     def output_for_solid(self, handle_str: str, output_name: str = "result") -> Any:
-        """The value of ``output_name`` of the solid at ``handle_str``."""
-        result = self.result_for_handle(handle_str)
-        if not result.success:
-            raise DagsterInvariantViolationError(
-                f'Solid "{result.handle}" did not succeed, so it has no output "{output_name}".'
-            )
-        return result.output_value(output_name)
+        """The value of ``output_name`` of the solid at ``handle_str`` (None if it did not
+        succeed, as ``output_value``)."""
+        return self.result_for_handle(handle_str).output_value(output_name)
 
 
 class PipelineExecutionResult(_GraphResult):
@@ -128,7 +124,13 @@ class CompositeSolidExecutionResult(_GraphResult):
 
     def output_value(self, output_name: str = "result") -> Any:
         """The value of one of the composite's outputs (through its output mapping)."""
-        mapping = self.solid.definition.output_mapping_for(output_name)
+        definition = self.solid.definition
+        if not definition.has_output(output_name):
+            raise DagsterInvariantViolationError(
+                f'Composite solid "{self.handle}" has no output "{output_name}"; its outputs: '
+                f"{[d.name for d in definition.output_defs] or 'none (no output mappings)'}."
+            )
+        mapping = definition.output_mapping_for(output_name)
         return self.result_for_solid(mapping.solid_name).output_value(mapping.output_name)
 
     @property
@@ -178,8 +180,11 @@ class SolidExecutionResult:
 
     @property
     def skipped(self) -> bool:
-        """True if the solid did not run (all its events are STEP_SKIPPED, or it has none)."""
-        return all(e.event_type_value == "STEP_SKIPPED" for e in self.step_events)
+        """True if the solid did not run: all its events are STEP_SKIPPED (or, in a
+        re-execution, copies of its outputs from the parent run), or it has none."""
+        return all(
+            e.event_type_value == "STEP_SKIPPED" or _is_copy_from_parent(e) for e in self.step_events
+        )
 
     @property
     def input_events_during_compute(self) -> list[DagsterEvent]:
@@ -268,3 +273,10 @@ class SolidExecutionResult:
 
     def __repr__(self) -> str:
         return f"<SolidExecutionResult {self.handle} success={self.success}>"
+
+
+def _is_copy_from_parent(event: DagsterEvent) -> bool:
+    return (
+        event.event_type_value == "OBJECT_STORE_OPERATION"
+        and event.event_specific_data.op.value == "CP_OBJECT"
+    )

@@ -50,7 +50,7 @@ from ..user_events import (
     RetryRequested,
     TypeCheck,
 )
-from .boundary import user_code_error_boundary
+from .boundary import PASS_THROUGH, user_code_error_boundary, wrap_user_error
 from .contexts import SolidExecutionContext, SystemComputeExecutionContext
 from .init_contexts import TypeCheckContext
 from .step_events import format_duration, step_event
@@ -178,12 +178,20 @@ def _run_compute(
         "solid_name": ctx.solid_handle,
         "solid_def_name": solid_def.name,
     }
-    with user_code_error_boundary(DagsterExecutionStepExecutionError, message, **kwargs):
+    try:
         iterator = iter(solid_def.compute_fn(SolidExecutionContext(ctx), inputs))
+    except PASS_THROUGH:
+        raise
+    except Exception as exc:
+        raise wrap_user_error(DagsterExecutionStepExecutionError, message, exc, **kwargs) from exc
     seen: set[str] = set()
     while True:
-        with user_code_error_boundary(DagsterExecutionStepExecutionError, message, **kwargs):
+        try:
             item = next(iterator, _DONE)
+        except PASS_THROUGH:
+            raise
+        except Exception as exc:
+            raise wrap_user_error(DagsterExecutionStepExecutionError, message, exc, **kwargs) from exc
         if item is _DONE:
             break
         if isinstance(item, Output):
@@ -295,7 +303,7 @@ def _object_store_event(
 
 
 def _type_context(ctx: SystemComputeExecutionContext, typed: Any) -> TypeCheckContext:
-    keys = getattr(typed, "required_resource_keys", frozenset())
+    keys: frozenset[str] = getattr(typed, "required_resource_keys", frozenset())
     resources = ctx.plan_context.scoped_resources(keys, f"type {getattr(typed, 'name', typed)}")
     return TypeCheckContext(ctx.run_id, ctx.log, resources, typed)
 
@@ -303,13 +311,40 @@ def _type_context(ctx: SystemComputeExecutionContext, typed: Any) -> TypeCheckCo
 def _type_check(
     ctx: SystemComputeExecutionContext, dagster_type: Any, value: Any, what: str
 ) -> TypeCheck:
-    with user_code_error_boundary(
-        DagsterTypeCheckError,
-        lambda: f'Error in the type check of {what} of step "{ctx.step_key}" '
-        f'(type "{dagster_type.display_name}")',
-        step_key=ctx.step_key,
-    ):
-        return dagster_type.type_check(_type_context(ctx, dagster_type), value)  # type: ignore[no-any-return]
+    context = _LazyTypeCheckContext(ctx, dagster_type)
+    try:
+        check: TypeCheck = dagster_type.type_check(context, value)
+        return check
+    except PASS_THROUGH:
+        raise
+    except Exception as exc:
+        raise wrap_user_error(
+            DagsterTypeCheckError,
+            f'Error in the type check of {what} of step "{ctx.step_key}" '
+            f'(type "{dagster_type.display_name}")',
+            exc,
+            step_key=ctx.step_key,
+        ) from exc
+
+
+class _LazyTypeCheckContext(TypeCheckContext):
+    """A TypeCheckContext whose log and resources are only built if the check uses them (built-in
+    checks never do, and the engine type-checks every input and output)."""
+
+    __slots__ = ("_step",)
+
+    def __init__(self, ctx: SystemComputeExecutionContext, dagster_type: Any):
+        self._step = ctx
+        self.run_id = ctx.run_id
+        self.dagster_type = dagster_type
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "log":
+            return self._step.log
+        if name == "resources":
+            keys = self.dagster_type.required_resource_keys
+            return self._step.plan_context.scoped_resources(keys, f"type {self.dagster_type.display_name}")
+        raise AttributeError(name)
 
 
 def _type_check_data(check: TypeCheck, label: str) -> TypeCheckData:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..definitions.composite import CompositeSolidDefinition
 from ..definitions.environment import EnvironmentConfig
 from ..definitions.graph import Graph
 from ..definitions.pipeline import PipelineDefinition
@@ -135,7 +136,7 @@ class _PlanBuilder:
             handle = f"{scope.prefix}{name}"
             tags = {**(scope.tags or {}), **solid.tags}
             hooks = scope.hook_defs | solid.hook_defs
-            if solid.is_composite:
+            if isinstance(solid.definition, CompositeSolidDefinition):
                 self.add_graph(
                     _Scope(
                         solid.definition.graph,
@@ -235,7 +236,7 @@ class _PlanBuilder:
 
 def _output_handle(scope: _Scope, solid_name: str, output_name: str) -> StepOutputHandle:
     solid = scope.graph.solids[solid_name]
-    if solid.is_composite:
+    if isinstance(solid.definition, CompositeSolidDefinition):
         mapping = solid.definition.output_mapping_for(output_name)
         inner = _Scope(solid.definition.graph, f"{scope.prefix}{solid_name}.", solid.definition)
         return _output_handle(inner, mapping.solid_name, mapping.output_name)

@@ -86,7 +86,7 @@ class ExecutionStep:
 
     @property
     def solid_name(self) -> str:
-        return self.solid.name  # type: ignore[no-any-return]
+        return str(self.solid.name)
 
     @property
     def solid_def(self) -> Any:

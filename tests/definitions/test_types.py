@@ -485,3 +485,37 @@ def test_check_dagster_type() -> None:
     needs = DagsterType(lambda _, v: True, name="Needs", required_resource_keys={"db"})
     with pytest.raises(DagsterInvariantViolationError, match="needs the resources \\['db'\\]"):
         check_dagster_type(needs, 1)
+
+
+def test_dagster_types_work_as_string_annotations() -> None:
+    # Under `from __future__ import annotations`, typing.get_type_hints evaluates the strings;
+    # Python 3.10 accepts only callables there, hence DagsterType.__call__ (which refuses).
+    namespace: dict[str, object] = {
+        "List": List,
+        "Int": Int,
+        "Optional": Optional,
+        "String": String,
+    }
+    exec(
+        "from __future__ import annotations\n"
+        "def f(context, x: List[Int], y: Optional[String] = None) -> Int: ...\n",
+        namespace,
+    )
+    hints = typing.get_type_hints(namespace["f"])
+    resolved = {name: resolve_dagster_type(hint, name) for name, hint in hints.items()}
+    assert resolved == {"x": List[Int], "y": Optional[String], "return": Int}
+    with pytest.raises(TypeError, match='"Int" is not callable'):
+        Int(3)
+
+
+def test_python_object_types_pickle() -> None:
+    restored = pickle.loads(pickle.dumps(resolve_dagster_type(PickledThing)))
+    assert restored.display_name == "PickledThing"
+    assert restored.type_check(CTX, PickledThing()) is TYPE_CHECK_OK
+    assert not restored.type_check(CTX, 1).success
+    listed = pickle.loads(pickle.dumps(List[resolve_dagster_type(PickledThing)]))
+    assert listed.type_check(CTX, [PickledThing()]).success
+
+
+class PickledThing:
+    """A module-level class, so that its auto type pickles with plain pickle."""
