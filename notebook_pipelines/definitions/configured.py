@@ -79,8 +79,14 @@ def _derived_name(configurable: Any, new_name: str | None, config_or_fn: Any) ->
     return str(name)
 
 
-def resolve_configured(definition: Any, value: Any, where: str) -> Any:
-    """Map a validated config ``value`` of a configured definition back to its original's config."""
+def resolve_configured(
+    definition: Any, value: Any, where: str, path: tuple[str, ...] = ("root",)
+) -> Any:
+    """Map a validated config ``value`` of a configured definition back to its original's config.
+
+    ``path`` is where that config sits in the run config (``root:resources:db:config``); errors in
+    the mapped config are reported there.
+    """
     origin = getattr(definition, "_configured_from", None)
     while origin is not None:
         parent, config_or_fn = origin
@@ -95,7 +101,7 @@ def resolve_configured(definition: Any, value: Any, where: str) -> Any:
         else:
             value = config_or_fn
         if parent.config_field is not None:
-            result = validate_config(parent.config_field, value)
+            result = validate_config(parent.config_field, value, path=path)
             if not result.success:
                 raise DagsterInvalidConfigError(
                     f"The config that configured() gives {where} does not fit its schema",

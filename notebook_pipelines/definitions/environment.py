@@ -61,9 +61,13 @@ def build_environment_config(
     pipeline_def: PipelineDefinition, run_config: Mapping[str, Any] | None, mode_def: ModeDefinition
 ) -> EnvironmentConfig:
     """Validate ``run_config`` for ``pipeline_def`` in ``mode_def``; raise listing every error."""
-    run_config = dict(run_config or {})
-    if pipeline_def.is_subset_pipeline:
-        run_config = _drop_unselected_solids(pipeline_def, run_config)
+    if run_config is None:
+        run_config = {}
+    elif isinstance(run_config, Mapping):
+        run_config = dict(run_config)
+        if pipeline_def.is_subset_pipeline:
+            run_config = _drop_unselected_solids(pipeline_def, run_config)
+    # anything else is left to validation, which reports it as the wrong type at root
     result = validate_config(run_config_schema(pipeline_def, mode_def), run_config)
     if not result.success:
         raise DagsterInvalidConfigError(
@@ -79,6 +83,7 @@ def build_environment_config(
         mode_def.executor_def_named(execution_name),
         execution_config,
         f'executor "{execution_name}"',
+        ("root", "execution", execution_name, "config"),
     )
     only_storage = "storage" in run_config and "intermediate_storage" not in run_config
     storage_kind = "storage" if only_storage else "intermediate_storage"
@@ -88,17 +93,28 @@ def build_environment_config(
         if storage_kind == "storage"
         else mode_def.intermediate_storage_def_named(storage_name)
     )
-    storage_config = resolve_configured(storage_def, storage_config, f'storage "{storage_name}"')
+    storage_config = resolve_configured(
+        storage_def,
+        storage_config,
+        f'storage "{storage_name}"',
+        ("root", storage_kind, storage_name, "config"),
+    )
     resource_entries = value.get("resources") or {}
     resources = {
         name: resolve_configured(
-            resource_def, (resource_entries.get(name) or {}).get("config"), f'resource "{name}"'
+            resource_def,
+            (resource_entries.get(name) or {}).get("config"),
+            f'resource "{name}"',
+            ("root", "resources", name, "config"),
         )
         for name, resource_def in mode_def.resource_defs.items()
     }
     loggers = {
         name: resolve_configured(
-            mode_def.loggers[name], (entry or {}).get("config"), f'logger "{name}"'
+            mode_def.loggers[name],
+            (entry or {}).get("config"),
+            f'logger "{name}"',
+            ("root", "loggers", name, "config"),
         )
         for name, entry in (value.get("loggers") or {}).items()
     }
@@ -150,12 +166,16 @@ def _flatten_solids(
         if isinstance(definition, CompositeSolidDefinition):
             inner_value = entry.get("solids") or {}
             if definition.config_mapping is not None:
-                config = resolve_configured(definition, entry.get("config"), where)
+                config = resolve_configured(
+                    definition, entry.get("config"), where, (*path, name, "config")
+                )
                 inner_value = _apply_config_mapping(definition, config, handle, path)
             out[handle] = SolidConfig(None, entry.get("inputs") or {}, tuple(entry.get("outputs") or ()))
             _flatten_solids(definition.graph, inner_value, f"{handle}.", (*path, name, "solids"), out)
         else:
-            config = resolve_configured(definition, entry.get("config"), where)
+            config = resolve_configured(
+                definition, entry.get("config"), where, (*path, name, "config")
+            )
             out[handle] = SolidConfig(config, entry.get("inputs") or {}, tuple(entry.get("outputs") or ()))
 
 

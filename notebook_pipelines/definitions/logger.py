@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ..config import Field, String, convert_to_field
+from ..config import Enum, EnumValue, Field, String, convert_to_field
 from ..errors import DagsterInvalidDefinitionError
 
 
@@ -79,10 +79,20 @@ def _console_logger(init_context: Any) -> logging.Logger:
     return instance
 
 
+# A config enum, so a bad level is a config error with its path, reported with the others.
+LOG_LEVEL = Enum(
+    "LogLevel",
+    [
+        EnumValue(text, level)
+        for level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+        for text in (level, level.lower())
+    ],
+)
+
 colored_console_logger = LoggerDefinition(
     _console_logger,
     config_schema={
-        "log_level": Field(String, default_value="INFO", description="DEBUG shows every event."),
+        "log_level": Field(LOG_LEVEL, default_value="INFO", description="DEBUG shows every event."),
         "name": Field(String, default_value="notebook_pipelines"),
     },
     description="Writes context.log messages and failures to stderr.",

@@ -13,7 +13,6 @@ from .names import check_valid_name
 
 if TYPE_CHECKING:
     from .composition import PendingInvocation
-    from .hook import HookDefinition
 
 
 class NodeDefinition:

@@ -202,6 +202,7 @@ class PipelineDefinition:
                 mode_defs=base.mode_definitions,
                 preset_defs=base.preset_defs,
                 tags=base.tags,
+                hook_defs=base.hook_defs,
                 _parent_pipeline_def=base,
                 _solid_selection=(
                     list(solid_selection) if solid_selection is not None else sorted(selected)

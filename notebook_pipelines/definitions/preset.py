@@ -7,8 +7,6 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import yaml
-
 from ..errors import DagsterInvalidDefinitionError, DagsterInvariantViolationError
 from .names import check_valid_name
 
@@ -74,6 +72,8 @@ class PresetDefinition:
 
     def get_environment_yaml(self) -> str:
         """The run config as YAML text."""
+        import yaml
+
         return yaml.safe_dump(self.run_config or {}, default_flow_style=False)
 
     def with_additional_config(self, run_config: Mapping[str, Any] | None) -> PresetDefinition:
@@ -86,6 +86,8 @@ class PresetDefinition:
 
 
 def _merge_yaml(preset: str, texts: list[tuple[str, str]]) -> dict[str, Any]:
+    import yaml  # only presets written in YAML pay for importing it
+
     merged: dict[str, Any] = {}
     for where, text in texts:
         try:

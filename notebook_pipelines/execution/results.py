@@ -17,7 +17,9 @@ OutputReader = Callable[[Any, StepOutputHandle], Any]
 class _GraphResult:
     """What pipeline and composite results share: results of the solids at one graph level."""
 
-    def __init__(self, graph: Any, prefix: str, event_list: Sequence[DagsterEvent], reader: OutputReader):
+    def __init__(
+        self, graph: Any, prefix: str, event_list: Sequence[DagsterEvent], reader: OutputReader
+    ):
         self._graph = graph
         self._prefix = prefix
         self.event_list = list(event_list)
@@ -56,7 +58,9 @@ class _GraphResult:
             solid, handle, self.events_by_step_key.get(f"{handle}.compute", []), self._reader
         )
 
-    def result_for_handle(self, handle: str) -> SolidExecutionResult | CompositeSolidExecutionResult:
+    def result_for_handle(
+        self, handle: str
+    ) -> SolidExecutionResult | CompositeSolidExecutionResult:
         """The result of the solid at a dotted handle relative to here (``outer.inner``)."""
         first, _, rest = handle.partition(".")
         result = self.result_for_solid(first)
@@ -100,7 +104,9 @@ class PipelineExecutionResult(_GraphResult):
 class CompositeSolidExecutionResult(_GraphResult):
     """The result of a composite solid: its inner solids' results and its mapped outputs."""
 
-    def __init__(self, solid: Any, handle: str, event_list: Sequence[DagsterEvent], reader: OutputReader):
+    def __init__(
+        self, solid: Any, handle: str, event_list: Sequence[DagsterEvent], reader: OutputReader
+    ):
         super().__init__(solid.definition.graph, f"{handle}.", event_list, reader)
         self.solid = solid
         self.handle = handle
@@ -155,7 +161,9 @@ class CompositeSolidExecutionResult(_GraphResult):
 class SolidExecutionResult:
     """The result of one (leaf) solid: a view over its step's events."""
 
-    def __init__(self, solid: Any, handle: str, step_events: Sequence[DagsterEvent], reader: OutputReader):
+    def __init__(
+        self, solid: Any, handle: str, step_events: Sequence[DagsterEvent], reader: OutputReader
+    ):
         self.solid = solid
         self.handle = handle
         self.step_events = list(step_events)
@@ -183,7 +191,8 @@ class SolidExecutionResult:
         """True if the solid did not run: all its events are STEP_SKIPPED (or, in a
         re-execution, copies of its outputs from the parent run), or it has none."""
         return all(
-            e.event_type_value == "STEP_SKIPPED" or _is_copy_from_parent(e) for e in self.step_events
+            e.event_type_value == "STEP_SKIPPED" or _is_copy_from_parent(e)
+            for e in self.step_events
         )
 
     @property
@@ -210,7 +219,10 @@ class SolidExecutionResult:
 
     @property
     def materializations_during_compute(self) -> list[Any]:
-        return [e.event_specific_data.materialization for e in self.materialization_events_during_compute]
+        return [
+            e.event_specific_data.materialization
+            for e in self.materialization_events_during_compute
+        ]
 
     @property
     def expectation_events_during_compute(self) -> list[DagsterEvent]:
@@ -218,7 +230,9 @@ class SolidExecutionResult:
 
     @property
     def expectation_results_during_compute(self) -> list[Any]:
-        return [e.event_specific_data.expectation_result for e in self.expectation_events_during_compute]
+        return [
+            e.event_specific_data.expectation_result for e in self.expectation_events_during_compute
+        ]
 
     def get_output_event_for_compute(self, output_name: str = "result") -> DagsterEvent:
         event = self.compute_output_event_dict.get(output_name)
@@ -266,10 +280,7 @@ class SolidExecutionResult:
         """Values of every output the solid yielded; None if it did not succeed."""
         if not self.success:
             return None
-        return {
-            name: self.output_value(name)
-            for name in self.compute_output_event_dict
-        }
+        return {name: self.output_value(name) for name in self.compute_output_event_dict}
 
     def __repr__(self) -> str:
         return f"<SolidExecutionResult {self.handle} success={self.success}>"

@@ -22,6 +22,7 @@ from ..definitions.resource import resource
 from ..definitions.solid import solid
 from ..definitions.types import Int, List, String
 from ..user_events import (
+    AssetKey,
     AssetMaterialization,
     EventMetadataEntry,
     ExpectationResult,
@@ -243,13 +244,13 @@ def broken_hook_pipeline() -> None:
 @solid(output_defs=[OutputDefinition(Int)])
 def reports(_: Any) -> Iterator[Any]:
     yield AssetMaterialization(
-        asset_key="suite_table",
+        asset_key=AssetKey("suite_table"),
         description="a table",
-        metadata_entries=[EventMetadataEntry.text("42 rows", "rows")],
+        metadata_entries=(EventMetadataEntry.text("42 rows", "rows"),),
     )
     yield ExpectationResult(success=True, label="non_empty", description="has rows")
     yield ExpectationResult(
-        success=False, label="sorted", metadata_entries=[EventMetadataEntry.int(3, "unsorted")]
+        success=False, label="sorted", metadata_entries=(EventMetadataEntry.int(3, "unsorted"),)
     )
     yield Output(42)
 

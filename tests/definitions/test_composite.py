@@ -74,13 +74,15 @@ def test_inputs_and_output_are_mapped_through_the_body() -> None:
         return double(inc(start))
 
     assert inc_then_double.is_composite
-    assert [(d.name, d.dagster_type.display_name) for d in inc_then_double.input_defs] == [("start", "Int")]
-    assert [(m.definition.name, m.solid_name, m.input_name) for m in inc_then_double.input_mappings] == [
-        ("start", "inc", "num")
+    assert [(d.name, d.dagster_type.display_name) for d in inc_then_double.input_defs] == [
+        ("start", "Int")
     ]
-    assert [(m.definition.name, m.solid_name, m.output_name) for m in inc_then_double.output_mappings] == [
-        ("result", "double", "result")
-    ]
+    assert [
+        (m.definition.name, m.solid_name, m.input_name) for m in inc_then_double.input_mappings
+    ] == [("start", "inc", "num")]
+    assert [
+        (m.definition.name, m.solid_name, m.output_name) for m in inc_then_double.output_mappings
+    ] == [("result", "double", "result")]
     # an output mapped from a solid takes that solid's output type
     assert inc_then_double.output_defs[0].dagster_type.display_name == "Int"
 
@@ -92,7 +94,11 @@ def test_inputs_and_output_are_mapped_through_the_body() -> None:
     assert result.result_for_solid("inc_then_double").output_value() == 4
     assert result.result_for_handle("inc_then_double.inc").output_value() == 2
     step_keys = [e.step_key for e in result.event_list if e.event_type_value == "STEP_SUCCESS"]
-    assert step_keys == ["one.compute", "inc_then_double.inc.compute", "inc_then_double.double.compute"]
+    assert step_keys == [
+        "one.compute",
+        "inc_then_double.inc.compute",
+        "inc_then_double.double.compute",
+    ]
 
 
 def test_body_parameters_without_input_defs_become_any_inputs() -> None:
@@ -100,7 +106,9 @@ def test_body_parameters_without_input_defs_become_any_inputs() -> None:
     def passthrough(value: Any) -> Any:
         return inc(value)
 
-    assert [(d.name, d.dagster_type.display_name) for d in passthrough.input_defs] == [("value", "Any")]
+    assert [(d.name, d.dagster_type.display_name) for d in passthrough.input_defs] == [
+        ("value", "Any")
+    ]
     assert passthrough.positional_inputs == ["value"]
 
 
@@ -127,7 +135,9 @@ def test_one_composite_input_may_feed_several_inner_inputs() -> None:
 
 
 def test_several_outputs_from_a_dict() -> None:
-    @composite_solid(output_defs=[OutputDefinition(Int, "bumped"), OutputDefinition(Int, "doubled")])
+    @composite_solid(
+        output_defs=[OutputDefinition(Int, "bumped"), OutputDefinition(Int, "doubled")]
+    )
     def both(n: Any) -> Any:
         return {"bumped": inc(n), "doubled": double(n)}
 
@@ -174,7 +184,9 @@ def test_a_single_output_def_renames_the_returned_output() -> None:
     def renamed(n: Any) -> Any:
         return inc(n)
 
-    assert [(m.definition.name, m.solid_name) for m in renamed.output_mappings] == [("final", "inc")]
+    assert [(m.definition.name, m.solid_name) for m in renamed.output_mappings] == [
+        ("final", "inc")
+    ]
 
 
 def test_a_body_returning_nothing_has_no_outputs() -> None:
@@ -210,7 +222,9 @@ def test_explicit_composite_solid_definition() -> None:
     assert explicit.description == "by hand"
     assert [d.name for d in explicit.input_defs] == ["n"]
     assert [d.name for d in explicit.output_defs] == ["out"]
-    assert explicit.input_mapping_for("inc", "num") == InputMapping(explicit.input_defs[0], "inc", "num")
+    assert explicit.input_mapping_for("inc", "num") == InputMapping(
+        explicit.input_defs[0], "inc", "num"
+    )
     assert explicit.input_mapping_for("double", "num") is None
     assert explicit.output_mapping_for("out").solid_name == "double"
     assert [s.name for s in explicit.solids] == ["inc", "double"]
@@ -242,13 +256,17 @@ def test_input_defs_must_match_the_body_parameters() -> None:
         def mismatch(b: Any) -> Any:
             return inc(b)
 
-    assert "composite solid \"mismatch\": input_defs ['a'] do not match the function's parameters ['b']" in str(
-        excinfo.value
+    assert (
+        "composite solid \"mismatch\": input_defs ['a'] do not match the function's parameters ['b']"
+        in str(excinfo.value)
     )
 
 
 def test_a_body_returning_a_plain_value_is_refused() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='composite solid "plain": the body must return a solid\'s output'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError,
+        match='composite solid "plain": the body must return a solid\'s output',
+    ):
 
         @composite_solid
         def plain() -> Any:
@@ -257,7 +275,9 @@ def test_a_body_returning_a_plain_value_is_refused() -> None:
 
 
 def test_a_returned_dict_entry_must_be_a_solid_output() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='returned output "bad" is not the output of a solid'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match='returned output "bad" is not the output of a solid'
+    ):
 
         @composite_solid
         def half() -> Any:
@@ -265,13 +285,18 @@ def test_a_returned_dict_entry_must_be_a_solid_output() -> None:
 
 
 def test_output_defs_must_match_the_returned_outputs() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match=r"returned outputs \['x', 'y'\] do not match output_defs \['x', 'z'\]"):
+    with pytest.raises(
+        DagsterInvalidDefinitionError,
+        match=r"returned outputs \['x', 'y'\] do not match output_defs \['x', 'z'\]",
+    ):
 
         @composite_solid(output_defs=[OutputDefinition(Int, "x"), OutputDefinition(Int, "z")])
         def mismatch() -> Any:
             return {"x": one(), "y": inc(one())}
 
-    with pytest.raises(DagsterInvalidDefinitionError, match="output_defs are declared but the body returns nothing"):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match="output_defs are declared but the body returns nothing"
+    ):
 
         @composite_solid(output_defs=[OutputDefinition(Int)])
         def nothing_returned() -> None:
@@ -279,14 +304,27 @@ def test_output_defs_must_match_the_returned_outputs() -> None:
 
 
 def test_input_mapping_to_an_unknown_solid_or_input() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='input "n" maps to solid "nope", which is not in the composite'):
-        CompositeSolidDefinition("c", [inc], input_mappings=[InputDefinition("n").mapping_to("nope", "num")])
-    with pytest.raises(DagsterInvalidDefinitionError, match='input "n" maps to input "number" of solid "inc", which has no such input'):
-        CompositeSolidDefinition("c", [inc], input_mappings=[InputDefinition("n").mapping_to("inc", "number")])
+    with pytest.raises(
+        DagsterInvalidDefinitionError,
+        match='input "n" maps to solid "nope", which is not in the composite',
+    ):
+        CompositeSolidDefinition(
+            "c", [inc], input_mappings=[InputDefinition("n").mapping_to("nope", "num")]
+        )
+    with pytest.raises(
+        DagsterInvalidDefinitionError,
+        match='input "n" maps to input "number" of solid "inc", which has no such input',
+    ):
+        CompositeSolidDefinition(
+            "c", [inc], input_mappings=[InputDefinition("n").mapping_to("inc", "number")]
+        )
 
 
 def test_an_inner_input_both_mapped_and_connected_is_refused() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='input "num" of solid "inc" is both mapped from the composite and fed by another solid'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError,
+        match='input "num" of solid "inc" is both mapped from the composite and fed by another solid',
+    ):
         CompositeSolidDefinition(
             "c",
             [one, inc],
@@ -296,10 +334,20 @@ def test_an_inner_input_both_mapped_and_connected_is_refused() -> None:
 
 
 def test_output_mapping_from_an_unknown_solid_or_output() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='output "out" maps from output "result" of solid "ghost", which does not exist'):
-        CompositeSolidDefinition("c", [one], output_mappings=[OutputDefinition(name="out").mapping_from("ghost")])
-    with pytest.raises(DagsterInvalidDefinitionError, match='output "out" maps from output "value" of solid "one", which does not exist'):
-        CompositeSolidDefinition("c", [one], output_mappings=[OutputDefinition(name="out").mapping_from("one", "value")])
+    with pytest.raises(
+        DagsterInvalidDefinitionError,
+        match='output "out" maps from output "result" of solid "ghost", which does not exist',
+    ):
+        CompositeSolidDefinition(
+            "c", [one], output_mappings=[OutputDefinition(name="out").mapping_from("ghost")]
+        )
+    with pytest.raises(
+        DagsterInvalidDefinitionError,
+        match='output "out" maps from output "value" of solid "one", which does not exist',
+    ):
+        CompositeSolidDefinition(
+            "c", [one], output_mappings=[OutputDefinition(name="out").mapping_from("one", "value")]
+        )
 
 
 def test_two_output_mappings_with_one_name_are_refused() -> None:
@@ -307,26 +355,41 @@ def test_two_output_mappings_with_one_name_are_refused() -> None:
         CompositeSolidDefinition(
             "c",
             [one, inc],
-            output_mappings=[OutputDefinition(name="out").mapping_from("one"), OutputDefinition(name="out").mapping_from("inc")],
+            output_mappings=[
+                OutputDefinition(name="out").mapping_from("one"),
+                OutputDefinition(name="out").mapping_from("inc"),
+            ],
             dependencies={"inc": {"num": DependencyDefinition("one")}},
         )
 
 
 def test_mappings_must_be_mapping_objects() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match="input_mappings must be InputMapping objects"):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match="input_mappings must be InputMapping objects"
+    ):
         CompositeSolidDefinition("c", [inc], input_mappings=[InputDefinition("n")])  # type: ignore[list-item]
-    with pytest.raises(DagsterInvalidDefinitionError, match="output_mappings must be OutputMapping objects"):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match="output_mappings must be OutputMapping objects"
+    ):
         CompositeSolidDefinition("c", [one], output_mappings=[OutputDefinition()])  # type: ignore[list-item]
-    with pytest.raises(DagsterInvalidDefinitionError, match="config_mapping must be a ConfigMapping"):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match="config_mapping must be a ConfigMapping"
+    ):
         CompositeSolidDefinition("c", [one], config_mapping=lambda cfg: cfg)  # type: ignore[arg-type]
 
 
 def test_a_cycle_inside_a_composite_names_the_composite() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='composite solid "loop": circular dependency between solids: inc -> double -> inc'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError,
+        match='composite solid "loop": circular dependency between solids: inc -> double -> inc',
+    ):
         CompositeSolidDefinition(
             "loop",
             [inc, double],
-            dependencies={"inc": {"num": DependencyDefinition("double")}, "double": {"num": DependencyDefinition("inc")}},
+            dependencies={
+                "inc": {"num": DependencyDefinition("double")},
+                "double": {"num": DependencyDefinition("inc")},
+            },
         )
 
 
@@ -335,7 +398,9 @@ def test_an_unknown_output_mapping_lookup_is_an_error() -> None:
     def wrapper() -> Any:
         return one()
 
-    with pytest.raises(DagsterInvalidDefinitionError, match='Composite solid "wrapper" has no output "other"'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match='Composite solid "wrapper" has no output "other"'
+    ):
         wrapper.output_mapping_for("other")
 
 
@@ -388,7 +453,10 @@ def test_a_composite_with_a_config_mapping_hides_its_solids_config() -> None:
         scaled_one()
 
     with pytest.raises(DagsterInvalidConfigError) as excinfo:
-        execute_pipeline(p, run_config={"solids": {"scaled_one": {"solids": {"scale": {"config": {"factor": 1}}}}}})
+        execute_pipeline(
+            p,
+            run_config={"solids": {"scaled_one": {"solids": {"scale": {"config": {"factor": 1}}}}}},
+        )
     paths = [e.path_str for e in excinfo.value.errors]
     assert paths == ["root:solids:scaled_one", "root:solids:scaled_one"]
     messages = " ".join(e.message for e in excinfo.value.errors)
@@ -397,7 +465,10 @@ def test_a_composite_with_a_config_mapping_hides_its_solids_config() -> None:
 
 
 def test_config_schema_and_config_fn_go_together() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='composite solid "half": config_schema and config_fn go together'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError,
+        match='composite solid "half": config_schema and config_fn go together',
+    ):
 
         @composite_solid(config_schema={"x": Int})
         def half() -> Any:
@@ -418,12 +489,18 @@ def test_a_raising_config_fn_is_a_mapping_function_error_naming_the_handle() -> 
 
     with pytest.raises(DagsterConfigMappingFunctionError) as excinfo:
         execute_pipeline(p, run_config={"solids": {"aliased": {"config": {"x": 1}}}})
-    assert 'The config mapping function of composite solid "aliased" raised ZeroDivisionError' in str(excinfo.value)
+    assert (
+        'The config mapping function of composite solid "aliased" raised ZeroDivisionError'
+        in str(excinfo.value)
+    )
     assert isinstance(excinfo.value.user_exception, ZeroDivisionError)
 
 
 def test_a_config_fn_producing_bad_config_reports_the_inner_path() -> None:
-    @composite_solid(config_schema={"x": Int}, config_fn=lambda cfg: {"scale": {"config": {"factor": "many"}}, "stray": {}})
+    @composite_solid(
+        config_schema={"x": Int},
+        config_fn=lambda cfg: {"scale": {"config": {"factor": "many"}}, "stray": {}},
+    )
     def wrong() -> Any:
         return scale(one())
 
@@ -433,7 +510,10 @@ def test_a_config_fn_producing_bad_config_reports_the_inner_path() -> None:
 
     with pytest.raises(DagsterInvalidConfigError) as excinfo:
         execute_pipeline(p, run_config={"solids": {"wrong": {"config": {"x": 1}}}})
-    assert 'The config mapping of composite solid "wrong" produced invalid config for its solids' in str(excinfo.value)
+    assert (
+        'The config mapping of composite solid "wrong" produced invalid config for its solids'
+        in str(excinfo.value)
+    )
     assert sorted(e.path_str for e in excinfo.value.errors) == [
         "root:solids:wrong:solids",
         "root:solids:wrong:solids:scale:config:factor",
@@ -456,7 +536,11 @@ def test_nested_composites_flatten_into_dotted_step_keys_and_nested_config() -> 
     def p() -> None:
         outer(one())
 
-    config = {"solids": {"outer": {"solids": {"middle": {"solids": {"scale": {"config": {"factor": 7}}}}}}}}
+    config = {
+        "solids": {
+            "outer": {"solids": {"middle": {"solids": {"scale": {"config": {"factor": 7}}}}}}
+        }
+    }
     result = run(p, config)
     assert result.result_for_solid("outer").output_value() == 8
     assert result.result_for_handle("outer.middle.scale").output_value() == 7
@@ -489,7 +573,9 @@ def test_config_mappings_at_two_levels_compose() -> None:
 
 
 def test_a_nested_config_mapping_error_reports_the_full_path() -> None:
-    @composite_solid(config_schema={"x": Int}, config_fn=lambda cfg: {"scale": {"config": {"factor": "x"}}})
+    @composite_solid(
+        config_schema={"x": Int}, config_fn=lambda cfg: {"scale": {"config": {"factor": "x"}}}
+    )
     def inner() -> Any:
         return scale(one())
 
@@ -502,8 +588,12 @@ def test_a_nested_config_mapping_error_reports_the_full_path() -> None:
         outer()
 
     with pytest.raises(DagsterInvalidConfigError) as excinfo:
-        execute_pipeline(p, run_config={"solids": {"outer": {"solids": {"inner": {"config": {"x": 1}}}}}})
-    assert [e.path_str for e in excinfo.value.errors] == ["root:solids:outer:solids:inner:solids:scale:config:factor"]
+        execute_pipeline(
+            p, run_config={"solids": {"outer": {"solids": {"inner": {"config": {"x": 1}}}}}}
+        )
+    assert [e.path_str for e in excinfo.value.errors] == [
+        "root:solids:outer:solids:inner:solids:scale:config:factor"
+    ]
 
 
 def test_a_composite_used_twice_gets_distinct_handles() -> None:
@@ -538,7 +628,10 @@ def test_required_resource_keys_are_the_union_of_the_inner_solids() -> None:
     @pipeline(
         mode_defs=[
             ModeDefinition(
-                resource_defs={"db": ResourceDefinition.none_resource(), "cache": ResourceDefinition.none_resource()}
+                resource_defs={
+                    "db": ResourceDefinition.none_resource(),
+                    "cache": ResourceDefinition.none_resource(),
+                }
             )
         ]
     )

@@ -123,7 +123,10 @@ def test_the_value_a_pipeline_body_returns_is_ignored() -> None:
 
 
 def test_a_pipeline_body_takes_no_parameters() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='pipeline "with_param": a @pipeline function takes no parameters'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError,
+        match='pipeline "with_param": a @pipeline function takes no parameters',
+    ):
 
         @pipeline
         def with_param(x: Any) -> None:
@@ -182,7 +185,9 @@ def test_automatic_alias_skips_a_name_already_taken() -> None:
 
 
 def test_the_same_alias_twice_is_an_error_naming_it() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='pipeline "twice": the alias "x" is used twice'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match='pipeline "twice": the alias "x" is used twice'
+    ):
 
         @pipeline
         def twice() -> None:
@@ -191,7 +196,9 @@ def test_the_same_alias_twice_is_an_error_naming_it() -> None:
 
 
 def test_an_invalid_alias_is_refused() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match="alias: the name 'not ok' is not valid"):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match="alias: the name 'not ok' is not valid"
+    ):
         one.alias("not ok")
 
 
@@ -214,7 +221,9 @@ def test_tag_and_with_hooks_on_an_invocation() -> None:
     assert tagged_def.tags == {"kind": "def", "kept": "yes"}
     assert placed.hook_defs == frozenset({noted})
     result = execute_pipeline(tagged)
-    hook_events = [e.event_type_value for e in result.event_list if e.event_type_value.startswith("HOOK")]
+    hook_events = [
+        e.event_type_value for e in result.event_list if e.event_type_value.startswith("HOOK")
+    ]
     assert hook_events == ["HOOK_COMPLETED"]
 
 
@@ -277,7 +286,10 @@ def test_fan_in_into_any_and_nothing_inputs_is_allowed() -> None:
 
 
 def test_fan_in_of_a_composite_input_is_refused() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='input "items" of solid "total" fans in a composite input'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError,
+        match='input "items" of solid "total" fans in a composite input',
+    ):
 
         @composite_solid(input_defs=[InputDefinition("x", Int)])
         def wrapper(x: Any) -> Any:
@@ -285,7 +297,9 @@ def test_fan_in_of_a_composite_input_is_refused() -> None:
 
 
 def test_an_empty_list_is_not_a_fan_in() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match=r'input "items" of solid "total" received \[\]'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match=r'input "items" of solid "total" received \[\]'
+    ):
 
         @pipeline
         def empty_fan_in() -> None:
@@ -329,7 +343,9 @@ def test_passing_all_outputs_of_a_multi_output_solid_is_refused() -> None:
 
 
 def test_all_outputs_of_a_multi_output_solid_are_not_a_fan_in() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match="received all the outputs of a multi-output"):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match="received all the outputs of a multi-output"
+    ):
 
         @pipeline
         def not_a_fan_in() -> None:
@@ -415,7 +431,9 @@ def test_passing_a_plain_value_names_the_input_and_solid() -> None:
 
 
 def test_passing_a_plain_value_to_an_aliased_solid_names_the_alias() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='input "b" of solid "plus" received \'text\''):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match='input "b" of solid "plus" received \'text\''
+    ):
 
         @pipeline
         def constant_alias() -> None:
@@ -429,13 +447,16 @@ def test_too_many_positional_arguments() -> None:
         def too_many() -> None:
             inc(one(), two())
 
-    assert "solid \"inc\" takes 1 input(s) ['x'], but was called with 2 positional arguments" in str(
-        excinfo.value
+    assert (
+        "solid \"inc\" takes 1 input(s) ['x'], but was called with 2 positional arguments"
+        in str(excinfo.value)
     )
 
 
 def test_an_input_given_twice() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='input "a" of solid "add" was given twice'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match='input "a" of solid "add" was given twice'
+    ):
 
         @pipeline
         def twice() -> None:
@@ -443,7 +464,10 @@ def test_an_input_given_twice() -> None:
 
 
 def test_an_unknown_keyword_input_lists_the_inputs() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match=r"solid \"add\" has no input \"c\" \(its inputs: \['a', 'b'\]\)"):
+    with pytest.raises(
+        DagsterInvalidDefinitionError,
+        match=r"solid \"add\" has no input \"c\" \(its inputs: \['a', 'b'\]\)",
+    ):
 
         @pipeline
         def unknown() -> None:
@@ -509,7 +533,10 @@ def test_composed_dependencies_match_an_explicit_definition() -> None:
         "inc": {"x": DependencyDefinition("one_2")},
     }
     by_hand = {
-        alias: {i: [(d.solid, d.output) for d in getattr(dep, "dependencies", [dep])] for i, dep in ins.items()}
+        alias: {
+            i: [(d.solid, d.output) for d in getattr(dep, "dependencies", [dep])]
+            for i, dep in ins.items()
+        }
         for alias, ins in explicit.items()
     }
     assert deps_of(composed) == by_hand

@@ -202,7 +202,9 @@ def test_a_nothing_input_needs_no_parameter_and_orders_the_solid() -> None:
 
 
 def test_a_nothing_input_must_not_be_a_parameter() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match=r"Nothing inputs \['start'\] receive no value"):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match=r"Nothing inputs \['start'\] receive no value"
+    ):
 
         @solid(input_defs=[InputDefinition("start", Nothing)])
         def after(context: Any, start: Any) -> None:
@@ -229,7 +231,9 @@ def test_solid_needs_the_context_as_first_parameter() -> None:
 
 
 def test_positional_only_and_star_args_are_refused() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='parameter "x" cannot be positional-only'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match='parameter "x" cannot be positional-only'
+    ):
 
         @solid
         def positional(context: Any, x: int, /) -> int:
@@ -301,7 +305,9 @@ def test_bad_tags_are_refused() -> None:
         def tagged(context: Any) -> None:
             pass
 
-    with pytest.raises(DagsterInvalidDefinitionError, match='tag "obj" must be a string or JSON-able'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match='tag "obj" must be a string or JSON-able'
+    ):
 
         @solid(tags={"obj": object()})
         def tagged_obj(context: Any) -> None:
@@ -318,7 +324,9 @@ def test_input_and_output_defs_must_be_lists() -> None:
     assert 'Solid "one_input": input_defs must be a list' in str(excinfo.value)
     assert "write [InputDefinition('x', Any)]" in str(excinfo.value)
 
-    with pytest.raises(DagsterInvalidDefinitionError, match='"one_output": output_defs must be a list'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match='"one_output": output_defs must be a list'
+    ):
 
         @solid(output_defs=OutputDefinition())  # type: ignore[arg-type]
         def one_output(context: Any) -> None:
@@ -326,7 +334,9 @@ def test_input_and_output_defs_must_be_lists() -> None:
 
 
 def test_input_defs_must_be_input_definitions() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match="input_defs must be InputDefinition objects"):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match="input_defs must be InputDefinition objects"
+    ):
         SolidDefinition("s", ["x"], lambda c, i: (), [])  # type: ignore[list-item]
     with pytest.raises(DagsterInvalidDefinitionError, match="output_defs must be OutputDefinition"):
         SolidDefinition("s", [], lambda c, i: (), [Int])  # type: ignore[list-item]
@@ -335,7 +345,9 @@ def test_input_defs_must_be_input_definitions() -> None:
 def test_duplicate_input_or_output_names_are_refused() -> None:
     with pytest.raises(DagsterInvalidDefinitionError, match='solid "dup" has two inputs named "x"'):
         SolidDefinition("dup", [InputDefinition("x"), InputDefinition("x")], lambda c, i: (), [])
-    with pytest.raises(DagsterInvalidDefinitionError, match='solid "dup" has two outputs named "o"'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match='solid "dup" has two outputs named "o"'
+    ):
         SolidDefinition(
             "dup", [], lambda c, i: (), [OutputDefinition(name="o"), OutputDefinition(name="o")]
         )
@@ -352,12 +364,16 @@ def test_a_bad_config_schema_is_a_config_definition_error() -> None:
 
 
 def test_decorating_something_that_is_not_a_function_is_refused() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='Solid "named": expected a function, got 3'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match='Solid "named": expected a function, got 3'
+    ):
         solid(name="named")(3)  # type: ignore[arg-type]
 
 
 def test_compute_fn_must_be_callable() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='Solid "s": compute_fn must be callable'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match='Solid "s": compute_fn must be callable'
+    ):
         SolidDefinition("s", [], "not callable", [])  # type: ignore[arg-type]
 
 
@@ -426,7 +442,10 @@ def test_a_solid_without_outputs_may_only_return_none() -> None:
         return 5
 
     assert execute_solid(quiet).success
-    with pytest.raises(DagsterInvariantViolationError, match=r'Solid "chatty" returned a value \(int\) but has no outputs'):
+    with pytest.raises(
+        DagsterInvariantViolationError,
+        match=r'Solid "chatty" returned a value \(int\) but has no outputs',
+    ):
         execute_pipeline(single_solid_pipeline(chatty))
 
 
@@ -435,7 +454,10 @@ def test_a_solid_with_several_outputs_must_not_return_a_value() -> None:
     def split(context: Any) -> int:
         return 1
 
-    with pytest.raises(DagsterInvariantViolationError, match=r'Solid "split" returned a value \(int\) but has 2 outputs'):
+    with pytest.raises(
+        DagsterInvariantViolationError,
+        match=r'Solid "split" returned a value \(int\) but has 2 outputs',
+    ):
         execute_pipeline(single_solid_pipeline(split))
 
 
@@ -450,7 +472,10 @@ def test_a_solid_with_several_outputs_returning_none_misses_required_outputs() -
 
 def test_an_optional_output_may_be_left_out_by_a_generator() -> None:
     @solid(
-        output_defs=[OutputDefinition(Int, "always"), OutputDefinition(Int, "maybe", is_required=False)]
+        output_defs=[
+            OutputDefinition(Int, "always"),
+            OutputDefinition(Int, "maybe", is_required=False),
+        ]
     )
     def partial(context: Any) -> Iterator[Output]:
         yield Output(1, "always")
@@ -529,9 +554,14 @@ def test_unknown_input_or_output_lookup_lists_what_exists() -> None:
     def s(context: Any, a: int) -> int:
         return a
 
-    with pytest.raises(DagsterInvalidDefinitionError, match=r"Solid \"s\" has no input \"b\"; its inputs are \['a'\]"):
+    with pytest.raises(
+        DagsterInvalidDefinitionError,
+        match=r"Solid \"s\" has no input \"b\"; its inputs are \['a'\]",
+    ):
         s.input_def_named("b")
-    with pytest.raises(DagsterInvalidDefinitionError, match=r"has no output \"x\"; its outputs are \['result'\]"):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match=r"has no output \"x\"; its outputs are \['result'\]"
+    ):
         s.output_def_named("x")
 
 
@@ -542,5 +572,7 @@ def test_input_definition_without_default_raises_on_access() -> None:
 
 
 def test_a_nothing_input_cannot_have_a_default() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='Input "go" of type Nothing cannot have a default'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match='Input "go" of type Nothing cannot have a default'
+    ):
         InputDefinition("go", Nothing, default_value=None)

@@ -22,6 +22,7 @@ from notebook_pipelines import (
     PresetDefinition,
     String,
     execute_pipeline,
+    failure_hook,
     pipeline,
     resource,
     solid,
@@ -69,6 +70,7 @@ def loud_word(_: Any) -> str:
 
 A2 = {"solids": {"a": {"config": {"n": 2}}}}
 
+
 @pipeline(
     mode_defs=[
         ModeDefinition("quiet", resource_defs={"word": word}),
@@ -105,12 +107,16 @@ def test_multi_mode_pipeline_without_mode_is_an_error() -> None:
 
 
 def test_unknown_mode_is_an_error() -> None:
-    with pytest.raises(DagsterInvariantViolationError, match='no mode "shouting"; its modes: quiet, loud'):
+    with pytest.raises(
+        DagsterInvariantViolationError, match='no mode "shouting"; its modes: quiet, loud'
+    ):
         execute_pipeline(moded, A2, mode="shouting")
 
 
 def test_mode_and_preset_are_exclusive() -> None:
-    with pytest.raises(DagsterInvariantViolationError, match='only one of mode \\("loud"\\) and preset'):
+    with pytest.raises(
+        DagsterInvariantViolationError, match='only one of mode \\("loud"\\) and preset'
+    ):
         execute_pipeline(moded, mode="loud", preset="loud_two")
 
 
@@ -129,12 +135,16 @@ def test_preset_with_equal_run_config_is_allowed() -> None:
 
 
 def test_preset_with_different_run_config_is_an_error() -> None:
-    with pytest.raises(DagsterInvariantViolationError, match='Preset "loud_two" sets the run config'):
+    with pytest.raises(
+        DagsterInvariantViolationError, match='Preset "loud_two" sets the run config'
+    ):
         execute_pipeline(moded, {"solids": {"a": {"config": {"n": 3}}}}, preset="loud_two")
 
 
 def test_unknown_preset_is_an_error() -> None:
-    with pytest.raises(DagsterInvariantViolationError, match='no preset "nope"; its presets: loud_two, just_ab'):
+    with pytest.raises(
+        DagsterInvariantViolationError, match='no preset "nope"; its presets: loud_two, just_ab'
+    ):
         execute_pipeline(moded, preset="nope")
 
 
@@ -152,7 +162,10 @@ def test_preset_solid_selection() -> None:
 
 
 def test_preset_solid_selection_conflict_is_an_error() -> None:
-    with pytest.raises(DagsterInvariantViolationError, match=r"selects solids \['a', 'b'\]; the solid_selection \['a'\]"):
+    with pytest.raises(
+        DagsterInvariantViolationError,
+        match=r"selects solids \['a', 'b'\]; the solid_selection \['a'\]",
+    ):
         execute_pipeline(moded, preset="just_ab", solid_selection=["a"])
 
 
@@ -280,7 +293,7 @@ def test_selection_as_a_string_is_an_error() -> None:
 
 
 def test_selection_leaving_an_input_unfed_needs_its_config() -> None:
-    with pytest.raises(DagsterInvalidConfigError, match='root:solids.*"b"'):
+    with pytest.raises(DagsterInvalidConfigError, match=r'root:solids.*"b"'):
         execute_pipeline(moded, A2, mode="quiet", solid_selection=["b"])
 
 
@@ -321,11 +334,16 @@ def test_raise_on_error_reraises_the_users_exception_after_storing_the_failure()
     frames = [f.name for f in traceback.extract_tb(info.value.__traceback__)]
     assert "raises_own" in frames
     (run,) = instance.get_runs()
-    kinds = [r.dagster_event.event_type_value for r in instance.all_logs(run.run_id) if r.dagster_event]
+    kinds = [
+        r.dagster_event.event_type_value for r in instance.all_logs(run.run_id) if r.dagster_event
+    ]
     assert "STEP_FAILURE" in kinds
     failure = instance.all_logs(run.run_id, of_type="STEP_FAILURE")[0]
     assert failure.step_key == "raises_own.compute"
-    assert "OwnError: the user's own error" in failure.dagster_event.event_specific_data.error.to_string()
+    assert (
+        "OwnError: the user's own error"
+        in failure.dagster_event.event_specific_data.error.to_string()
+    )
     assert kinds[-1] == "PIPELINE_FAILURE"
     assert "never_runs.compute" not in {r.step_key for r in instance.all_logs(run.run_id)}
     assert run.status == PipelineRunStatus.FAILURE
@@ -337,6 +355,33 @@ def test_raise_on_error_false_returns_the_failure() -> None:
     assert not result.success
     assert result.result_for_solid("raises_own").failure_data.error.cause.cls_name == "OwnError"
     assert result.result_for_solid("never_runs").skipped
+
+
+HOOKED: list[str] = []
+
+
+@failure_hook
+def alert(context: Any) -> None:
+    HOOKED.append(context.solid.name)
+
+
+@pipeline
+def alerting_pipeline() -> None:
+    raises_own.with_hooks({alert})()
+
+
+def test_failure_hooks_run_before_the_error_is_reraised() -> None:
+    # the reference skips hooks when it re-raises; a failure hook is most needed then
+    HOOKED.clear()
+    instance = DagsterInstance.ephemeral()
+    with pytest.raises(OwnError):
+        execute_pipeline(alerting_pipeline, instance=instance)
+    assert HOOKED == ["raises_own"]
+    (run,) = instance.get_runs()
+    kinds = [
+        r.dagster_event.event_type_value for r in instance.all_logs(run.run_id) if r.dagster_event
+    ]
+    assert kinds[-3:] == ["STEP_FAILURE", "HOOK_COMPLETED", "PIPELINE_FAILURE"]
 
 
 @solid
@@ -352,7 +397,9 @@ def returns_text(_: Any) -> str:
 def test_raise_on_error_reraises_failure_and_type_check_errors() -> None:
     with pytest.raises(Failure, match="intentional"):
         execute_pipeline(pipeline(name="failing")(lambda: fails_on_purpose()))
-    with pytest.raises(DagsterTypeCheckDidNotPass, match='step output "result" of step "returns_text.compute"'):
+    with pytest.raises(
+        DagsterTypeCheckDidNotPass, match=r'step output "result" of step "returns_text\.compute"'
+    ):
         execute_pipeline(pipeline(name="mistyped")(lambda: returns_text()))
 
 
@@ -383,7 +430,9 @@ def test_run_config_must_be_a_dict() -> None:
 def test_not_a_pipeline_is_an_error() -> None:
     def plain() -> None: ...
 
-    with pytest.raises(DagsterInvariantViolationError, match="did you forget the @pipeline decorator"):
+    with pytest.raises(
+        DagsterInvariantViolationError, match="did you forget the @pipeline decorator"
+    ):
         execute_pipeline(plain)
     with pytest.raises(DagsterInvariantViolationError, match="Expected a pipeline"):
         execute_pipeline(42)

@@ -103,7 +103,9 @@ RUN_CONFIG = {
 
 def test_solid_execution_context_properties() -> None:
     instance = DagsterInstance.ephemeral()
-    result = execute_pipeline(contexts_pipeline, RUN_CONFIG, tags={"team": "data"}, instance=instance)
+    result = execute_pipeline(
+        contexts_pipeline, RUN_CONFIG, tags={"team": "data"}, instance=instance
+    )
     assert result.success
     assert SEEN["instance"] is instance
     assert isinstance(SEEN["pdb"], pdb.Pdb)
@@ -154,7 +156,10 @@ def test_log_messages_are_stored_with_the_run() -> None:
         assert record.pipeline_name == "contexts_pipeline"
         assert record.run_id == result.run_id
     # between the step's start and its success
-    kinds = [r.dagster_event.event_type_value if r.dagster_event else "LOG" for r in instance.all_logs(result.run_id)]
+    kinds = [
+        r.dagster_event.event_type_value if r.dagster_event else "LOG"
+        for r in instance.all_logs(result.run_id)
+    ]
     assert kinds.index("STEP_START") < kinds.index("LOG") < kinds.index("STEP_SUCCESS")
 
 
@@ -205,14 +210,18 @@ def typed_pipeline() -> None:
 
 def test_type_check_context() -> None:
     instance = DagsterInstance.ephemeral()
-    ok = execute_pipeline(typed_pipeline, {"solids": {"bounded": {"config": 50}}}, instance=instance)
+    ok = execute_pipeline(
+        typed_pipeline, {"solids": {"bounded": {"config": 50}}}, instance=instance
+    )
     assert ok.success
     assert SEEN["type_run_id"] == ok.run_id
     assert SEEN["type_resource"] == 100
     assert 'Unknown resource "database" for type Bounded' in SEEN["type_unknown"]
     logs = [r.user_message for r in instance.all_logs(ok.run_id) if r.dagster_event is None]
     assert logs == ["checking 50"]
-    too_big = execute_pipeline(typed_pipeline, {"solids": {"bounded": {"config": 500}}}, raise_on_error=False)
+    too_big = execute_pipeline(
+        typed_pipeline, {"solids": {"bounded": {"config": 500}}}, raise_on_error=False
+    )
     assert not too_big.success
     output = too_big.result_for_solid("bounded").output_events_during_compute[0]
     assert output.event_specific_data.type_check_data.success is False
@@ -326,7 +335,9 @@ def test_init_resource_context() -> None:
     logs = [r.user_message for r in instance.all_logs(result.run_id) if r.dagster_event is None]
     assert logs == ["pool ready"]
     # the dependency was built first
-    init_event = next(e for e in result.event_list if "Starting initialization" in (e.message or ""))
+    init_event = next(
+        e for e in result.event_list if "Starting initialization" in (e.message or "")
+    )
     assert init_event.message == "Starting initialization of resources [pool, client]."
 
 

@@ -41,7 +41,9 @@ SEEN_TYPES: set[str] = set()
 ALL_EVENTS: list[DagsterEvent] = []
 
 
-def run(pipeline_def: Any, run_config: dict[str, Any] | None = None, **kwargs: Any) -> PipelineExecutionResult:
+def run(
+    pipeline_def: Any, run_config: dict[str, Any] | None = None, **kwargs: Any
+) -> PipelineExecutionResult:
     kwargs.setdefault("raise_on_error", False)
     result = execute_pipeline(pipeline_def, run_config, **kwargs)
     SEEN_TYPES.update(e.event_type_value for e in result.event_list)
@@ -49,7 +51,9 @@ def run(pipeline_def: Any, run_config: dict[str, Any] | None = None, **kwargs: A
     return result
 
 
-def of_type(result: PipelineExecutionResult, kind: str, step_key: str | None = None) -> list[DagsterEvent]:
+def of_type(
+    result: PipelineExecutionResult, kind: str, step_key: str | None = None
+) -> list[DagsterEvent]:
     return [
         e
         for e in result.event_list
@@ -194,8 +198,14 @@ def test_pipeline_init_failure_raises_with_raise_on_error() -> None:
 
 def _even_check(_: Any, value: Any) -> TypeCheck:
     if isinstance(value, int) and value % 2 == 0:
-        return TypeCheck(True, description="even", metadata_entries=[EventMetadataEntry.int(value, "value")])
-    return TypeCheck(False, description=f"{value!r} is not even", metadata_entries=[EventMetadataEntry.text(repr(value), "got")])
+        return TypeCheck(
+            True, description="even", metadata_entries=[EventMetadataEntry.int(value, "value")]
+        )
+    return TypeCheck(
+        False,
+        description=f"{value!r} is not even",
+        metadata_entries=[EventMetadataEntry.text(repr(value), "got")],
+    )
 
 
 Even = DagsterType(_even_check, name="Even")
@@ -298,7 +308,9 @@ def test_filesystem_object_store_operations_point_at_files(tmp_path: Path) -> No
 
 @solid(output_defs=[OutputDefinition(name="table")])
 def writes(_: Any) -> Iterator[Any]:
-    yield AssetMaterialization(asset_key=["db", "table"], metadata_entries=[EventMetadataEntry.path("/tmp/t", "where")])
+    yield AssetMaterialization(
+        asset_key=["db", "table"], metadata_entries=[EventMetadataEntry.path("/tmp/t", "where")]
+    )
     yield ExpectationResult(success=False, label="complete", description="3 nulls")
     yield Output({"rows": [1, 2, 3]}, "table")
 
@@ -429,7 +441,9 @@ def test_step_skipped_and_hook_events() -> None:
     assert skipped.step_key == "plus_one.compute"
     assert "plus_one.compute" in skipped.message
     # a skipped step runs no hooks
-    assert [e.event_type_value for e in result.events_by_step_key["plus_one.compute"]] == ["STEP_SKIPPED"]
+    assert [e.event_type_value for e in result.events_by_step_key["plus_one.compute"]] == [
+        "STEP_SKIPPED"
+    ]
     hook_events = [(e.event_type_value, e.step_key) for e in result.event_list if e.is_hook_event]
     assert sorted(hook_events) == [
         ("HOOK_ERRORED", "explodes.compute"),
@@ -463,7 +477,7 @@ def test_all_nineteen_event_types_were_emitted() -> None:
     test_step_skipped_and_hook_events()
     test_hook_completed()
     assert len(DagsterEventType) == 19
-    assert SEEN_TYPES == {t.value for t in DagsterEventType}
+    assert {t.value for t in DagsterEventType} == SEEN_TYPES
 
 
 def test_every_event_round_trips_through_serdes() -> None:
@@ -473,5 +487,7 @@ def test_every_event_round_trips_through_serdes() -> None:
     for event in ALL_EVENTS:
         text = serialize(event)
         assert deserialize(text) == event, event
-        record = EventRecord("run", 1.5, 10, event.message or "", event.pipeline_name, event.step_key, event)
+        record = EventRecord(
+            "run", 1.5, 10, event.message or "", event.pipeline_name, event.step_key, event
+        )
         assert deserialize(serialize(record)) == record

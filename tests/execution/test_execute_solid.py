@@ -31,12 +31,17 @@ from notebook_pipelines import (
 from notebook_pipelines.storage.instance import DagsterInstance
 
 
-@solid(input_defs=[InputDefinition("a", Int), InputDefinition("b", Int)], output_defs=[OutputDefinition(Int)])
+@solid(
+    input_defs=[InputDefinition("a", Int), InputDefinition("b", Int)],
+    output_defs=[OutputDefinition(Int)],
+)
 def add(_: Any, a: int, b: int) -> int:
     return a + b
 
 
-@solid(config_schema={"factor": Field(Int, default_value=2)}, input_defs=[InputDefinition("x", Int)])
+@solid(
+    config_schema={"factor": Field(Int, default_value=2)}, input_defs=[InputDefinition("x", Int)]
+)
 def scale(context: Any, x: int) -> int:
     return x * context.solid_config["factor"]
 
@@ -101,7 +106,9 @@ def test_execute_solid_with_mode_def_resources() -> None:
 
 
 def test_execute_solid_without_needed_resource_is_a_definition_error() -> None:
-    with pytest.raises(DagsterInvalidDefinitionError, match='resource "greeter" is required by solid "greet"'):
+    with pytest.raises(
+        DagsterInvalidDefinitionError, match='resource "greeter" is required by solid "greet"'
+    ):
         execute_solid(greet, input_values={"name": "Ada"})
 
 
@@ -137,7 +144,9 @@ def test_execute_solid_unknown_input_is_an_error() -> None:
 
 def test_execute_solid_missing_input_is_a_config_error() -> None:
     # "b" must then come from run config (solids.add.inputs.b), which is missing
-    with pytest.raises(DagsterInvalidConfigError, match='at root: Missing required config entry "solids"'):
+    with pytest.raises(
+        DagsterInvalidConfigError, match='at root: Missing required config entry "solids"'
+    ):
         execute_solid(add, input_values={"a": 1})
 
 
@@ -188,7 +197,12 @@ def label(context: Any, x: int) -> str:
     preset_defs=[
         PresetDefinition(
             "configured",
-            {"solids": {"scale": {"config": {"factor": 100}}, "label": {"config": {"suffix": "!"}}}},
+            {
+                "solids": {
+                    "scale": {"config": {"factor": 100}},
+                    "label": {"config": {"suffix": "!"}},
+                }
+            },
             mode="other",
         )
     ],

@@ -124,7 +124,9 @@ def test_step_selection_copies_what_it_needs(instance: DagsterInstance) -> None:
     first = execute_pipeline(chain, FS, instance=instance, raise_on_error=False)
     BROKEN.clear()
     CALLS.clear()
-    second = reexecute_pipeline(chain, first.run_id, FS, step_selection=["c.compute*"], instance=instance)
+    second = reexecute_pipeline(
+        chain, first.run_id, FS, step_selection=["c.compute*"], instance=instance
+    )
     assert second.success
     assert CALLS == ["c", "d"]
     assert started(second.event_list) == ["c", "d"]
@@ -151,7 +153,9 @@ def test_step_selection_copies_what_it_needs(instance: DagsterInstance) -> None:
 def test_step_keys_to_execute_is_an_alias(instance: DagsterInstance) -> None:
     first = execute_pipeline(chain, FS, instance=instance)
     CALLS.clear()
-    second = reexecute_pipeline(chain, first.run_id, FS, step_keys_to_execute=["d.compute"], instance=instance)
+    second = reexecute_pipeline(
+        chain, first.run_id, FS, step_keys_to_execute=["d.compute"], instance=instance
+    )
     assert CALLS == ["d"]
     assert second.output_for_solid("d") == 25
 
@@ -165,39 +169,53 @@ def test_step_keys_to_execute_is_an_alias(instance: DagsterInstance) -> None:
         (["a.compute", "d.compute"], ["a", "d"]),
     ],
 )
-def test_step_selection_grammar(instance: DagsterInstance, selection: list[str], expected: list[str]) -> None:
+def test_step_selection_grammar(
+    instance: DagsterInstance, selection: list[str], expected: list[str]
+) -> None:
     first = execute_pipeline(chain, FS, instance=instance)
     CALLS.clear()
-    second = reexecute_pipeline(chain, first.run_id, FS, step_selection=selection, instance=instance)
+    second = reexecute_pipeline(
+        chain, first.run_id, FS, step_selection=selection, instance=instance
+    )
     assert second.success
-    assert CALLS == expected
+    assert expected == CALLS
 
 
 def test_unknown_step_in_selection(instance: DagsterInstance) -> None:
     first = execute_pipeline(chain, FS, instance=instance)
-    with pytest.raises(DagsterInvalidSubsetError, match='"zz.compute"'):
-        reexecute_pipeline(chain, first.run_id, FS, step_selection=["zz.compute"], instance=instance)
+    with pytest.raises(DagsterInvalidSubsetError, match=r'"zz\.compute"'):
+        reexecute_pipeline(
+            chain, first.run_id, FS, step_selection=["zz.compute"], instance=instance
+        )
 
 
 def test_chain_of_reexecutions(instance: DagsterInstance) -> None:
     first = execute_pipeline(chain, FS, instance=instance)
-    second = reexecute_pipeline(chain, first.run_id, FS, step_selection=["c.compute"], instance=instance)
+    second = reexecute_pipeline(
+        chain, first.run_id, FS, step_selection=["c.compute"], instance=instance
+    )
     assert copies(second) == [("b.compute", "CP_OBJECT")]
     assert second.output_for_solid("c") == 20
     CALLS.clear()
     # run3 runs only d: it needs c's output, which run2 wrote
-    third = reexecute_pipeline(chain, second.run_id, FS, step_selection=["d.compute"], instance=instance)
+    third = reexecute_pipeline(
+        chain, second.run_id, FS, step_selection=["d.compute"], instance=instance
+    )
     assert CALLS == ["d"]
     assert copies(third) == [("c.compute", "CP_OBJECT")]
     assert third.output_for_solid("d") == 25
     # run4 from run2 needs b's output, which run2 only had as a copy (CP_OBJECT counts)
     CALLS.clear()
-    fourth = reexecute_pipeline(chain, second.run_id, FS, step_selection=["c.compute"], instance=instance)
+    fourth = reexecute_pipeline(
+        chain, second.run_id, FS, step_selection=["c.compute"], instance=instance
+    )
     assert CALLS == ["c"]
     assert copies(fourth) == [("b.compute", "CP_OBJECT")]
     runs = {r.run_id: r for r in instance.get_runs()}
     assert runs[third.run_id].parent_run_id == second.run_id
     assert runs[third.run_id].root_run_id == first.run_id
+    assert runs[third.run_id].tags["dagster/root_run_id"] == first.run_id
+    assert runs[third.run_id].tags["dagster/parent_run_id"] == second.run_id
     assert runs[fourth.run_id].parent_run_id == second.run_id
     assert runs[fourth.run_id].root_run_id == first.run_id
 
@@ -240,15 +258,24 @@ def test_output_written_by_a_step_that_then_failed_is_not_reused(instance: Dagst
     # downstream of a failed step is skipped, even for an output it did produce
     assert first.result_for_solid("uses_early").skipped
     BROKEN.clear()
-    with pytest.raises(DagsterInvariantViolationError, match='Step output "early" of step "half_done.compute"'):
-        reexecute_pipeline(partial, first.run_id, FS, step_selection=["uses_early.compute"], instance=instance)
+    with pytest.raises(
+        DagsterInvariantViolationError, match=r'Step output "early" of step "half_done\.compute"'
+    ):
+        reexecute_pipeline(
+            partial, first.run_id, FS, step_selection=["uses_early.compute"], instance=instance
+        )
 
 
 def test_failed_reexecution_is_recorded(instance: DagsterInstance) -> None:
     BROKEN.add("c")
     first = execute_pipeline(chain, FS, instance=instance, raise_on_error=False)
     result = reexecute_pipeline(
-        chain, first.run_id, FS, step_selection=["d.compute"], instance=instance, raise_on_error=False
+        chain,
+        first.run_id,
+        FS,
+        step_selection=["d.compute"],
+        instance=instance,
+        raise_on_error=False,
     )
     assert not result.success
     kinds = [e.event_type_value for e in result.event_list]
@@ -259,14 +286,18 @@ def test_failed_reexecution_is_recorded(instance: DagsterInstance) -> None:
 
 def test_in_memory_storage_with_a_step_subset_is_a_clear_error(instance: DagsterInstance) -> None:
     first = execute_pipeline(chain, instance=instance)
-    with pytest.raises(DagsterInvariantViolationError, match="non-persistent intermediates") as info:
+    with pytest.raises(
+        DagsterInvariantViolationError, match="non-persistent intermediates"
+    ) as info:
         reexecute_pipeline(chain, first.run_id, step_selection=["d.compute"], instance=instance)
     assert "{'intermediate_storage': {'filesystem': {}}}" in str(info.value)
 
 
 def test_reexecution_needs_the_instance() -> None:
     first = execute_pipeline(chain, FS)
-    with pytest.raises(DagsterInvariantViolationError, match="needs the instance that holds the parent run"):
+    with pytest.raises(
+        DagsterInvariantViolationError, match="needs the instance that holds the parent run"
+    ):
         reexecute_pipeline(chain, first.run_id, FS)
 
 
@@ -289,9 +320,15 @@ def test_reexecution_inherits_the_solid_selection(instance: DagsterInstance) -> 
 def test_reexecute_pipeline_iterator(instance: DagsterInstance) -> None:
     first = execute_pipeline(chain, FS, instance=instance)
     events = list(
-        reexecute_pipeline_iterator(chain, first.run_id, FS, step_selection=["d.compute"], instance=instance)
+        reexecute_pipeline_iterator(
+            chain, first.run_id, FS, step_selection=["d.compute"], instance=instance
+        )
     )
     assert started(events) == ["d"]
-    copy_events = [e for e in events if e.event_type_value == "OBJECT_STORE_OPERATION" and e.step_key == "c.compute"]
+    copy_events = [
+        e
+        for e in events
+        if e.event_type_value == "OBJECT_STORE_OPERATION" and e.step_key == "c.compute"
+    ]
     assert [e.event_specific_data.op.value for e in copy_events] == ["CP_OBJECT"]
     assert events[-1].event_type_value == "PIPELINE_SUCCESS"

@@ -30,7 +30,10 @@ from notebook_pipelines import (
 from notebook_pipelines.storage.instance import DagsterInstance
 
 
-@solid(config_schema={"a": Int, "b": Int}, output_defs=[OutputDefinition(Int, "a"), OutputDefinition(Int, "b")])
+@solid(
+    config_schema={"a": Int, "b": Int},
+    output_defs=[OutputDefinition(Int, "a"), OutputDefinition(Int, "b")],
+)
 def pair(context: Any) -> Iterator[Output]:
     yield Output(context.solid_config["a"], "a")
     yield Output(context.solid_config["b"], "b")
@@ -99,7 +102,9 @@ def leaf(result: Any, handle: str) -> SolidExecutionResult:
 
 def test_success_and_skipped(good: PipelineExecutionResult, bad: PipelineExecutionResult) -> None:
     assert good.success
-    assert all(r.success and not r.skipped for r in good.solid_result_list if r.handle != "after_extra")
+    assert all(
+        r.success and not r.skipped for r in good.solid_result_list if r.handle != "after_extra"
+    )
     assert leaf(good, "after_extra").skipped and not leaf(good, "after_extra").success
     assert not bad.success
     checked_result = leaf(bad, "checked")
@@ -145,7 +150,9 @@ def test_output_events(good: PipelineExecutionResult) -> None:
     assert arith_result.compute_output_events_dict == arith_result.compute_output_event_dict
     assert arith_result.get_output_event_for_compute("product") is outputs[1]
     assert leaf(good, "after_sum").get_output_event_for_compute().step_key == "after_sum.compute"
-    with pytest.raises(DagsterInvariantViolationError, match='no STEP_OUTPUT event for output "extra"'):
+    with pytest.raises(
+        DagsterInvariantViolationError, match='no STEP_OUTPUT event for output "extra"'
+    ):
         arith_result.get_output_event_for_compute("extra")
 
 
@@ -169,11 +176,15 @@ def test_step_success_event(good: PipelineExecutionResult, bad: PipelineExecutio
     success = leaf(good, "arith").get_step_success_event()
     assert success.event_type_value == "STEP_SUCCESS"
     assert success.event_specific_data.duration_ms >= 0
-    with pytest.raises(DagsterInvariantViolationError, match='"checked.compute" has no STEP_SUCCESS'):
+    with pytest.raises(
+        DagsterInvariantViolationError, match=r'"checked\.compute" has no STEP_SUCCESS'
+    ):
         leaf(bad, "checked").get_step_success_event()
 
 
-def test_failure_event_and_data(good: PipelineExecutionResult, bad: PipelineExecutionResult) -> None:
+def test_failure_event_and_data(
+    good: PipelineExecutionResult, bad: PipelineExecutionResult
+) -> None:
     checked_result = leaf(bad, "checked")
     failure = checked_result.compute_step_failure_event
     assert failure.event_type_value == "STEP_FAILURE"
@@ -181,7 +192,7 @@ def test_failure_event_and_data(good: PipelineExecutionResult, bad: PipelineExec
     assert "ValueError: too big: 150" in checked_result.failure_data.error.to_string()
     assert leaf(good, "checked").failure_data is None
     assert leaf(bad, "after_checked").failure_data is None
-    with pytest.raises(DagsterInvariantViolationError, match='"checked.compute" did not fail'):
+    with pytest.raises(DagsterInvariantViolationError, match=r'"checked\.compute" did not fail'):
         leaf(good, "checked").compute_step_failure_event  # noqa: B018
 
 
@@ -212,8 +223,13 @@ def test_output_value_is_none_when_not_succeeded(bad: PipelineExecutionResult) -
     assert bad.output_for_solid("checked") is None
 
 
-def test_undefined_output_name_raises(good: PipelineExecutionResult, bad: PipelineExecutionResult) -> None:
-    with pytest.raises(DagsterInvariantViolationError, match=r'no output "nope"; its outputs: \[\'sum\', \'product\', \'extra\'\]'):
+def test_undefined_output_name_raises(
+    good: PipelineExecutionResult, bad: PipelineExecutionResult
+) -> None:
+    with pytest.raises(
+        DagsterInvariantViolationError,
+        match=r'no output "nope"; its outputs: \[\'sum\', \'product\', \'extra\'\]',
+    ):
         leaf(good, "arith").output_value("nope")
     with pytest.raises(DagsterInvariantViolationError, match='no output "nope"'):
         leaf(bad, "checked").output_value("nope")  # also when it did not succeed
@@ -293,7 +309,9 @@ def test_output_values_are_readable_from_filesystem_storage(tmp_path: Path) -> N
 # --- composites --------------------------------------------------------------------------------------
 
 
-@composite_solid(input_defs=[InputDefinition("x", Int)], output_defs=[OutputDefinition(Int, "plus_two")])
+@composite_solid(
+    input_defs=[InputDefinition("x", Int)], output_defs=[OutputDefinition(Int, "plus_two")]
+)
 def add_two(x: int) -> Any:
     return inc.alias("second")(inc.alias("first")(x))
 
@@ -343,7 +361,11 @@ def test_composite_results_and_output_mapping() -> None:
         "add_four.again.second.compute",
         "add_four.checked.compute",
     }
-    assert [r.handle for r in outer.solid_result_list] == ["add_four.add_two", "add_four.again", "add_four.checked"]
+    assert [r.handle for r in outer.solid_result_list] == [
+        "add_four.add_two",
+        "add_four.again",
+        "add_four.checked",
+    ]
 
 
 def test_result_for_handle_nested() -> None:
@@ -375,5 +397,8 @@ def test_composite_with_failing_inner_solid() -> None:
 def test_composite_undefined_output_raises() -> None:
     result = execute_pipeline(nested, {"solids": {"emit": {"config": 1}}})
     outer = result.result_for_solid("add_four")
-    with pytest.raises(DagsterInvariantViolationError, match=r'"add_four" has no output "nope"; its outputs: \[\'four\', \'checked\'\]'):
+    with pytest.raises(
+        DagsterInvariantViolationError,
+        match=r'"add_four" has no output "nope"; its outputs: \[\'four\', \'checked\'\]',
+    ):
         outer.output_value("nope")
