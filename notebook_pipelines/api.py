@@ -79,8 +79,14 @@ def reexecute_pipeline(
 ) -> PipelineExecutionResult:
     """Re-execute run ``parent_run_id`` (all of it, or the steps ``step_selection`` selects)."""
     run = _prepare_reexecution(
-        pipeline, parent_run_id, run_config, step_selection or step_keys_to_execute, mode, preset,
-        tags, instance,
+        pipeline,
+        parent_run_id,
+        run_config,
+        step_selection or step_keys_to_execute,
+        mode,
+        preset,
+        tags,
+        instance,
     )
     return run.execute(raise_on_error)
 
@@ -98,8 +104,14 @@ def reexecute_pipeline_iterator(
 ) -> Iterator[DagsterEvent]:
     """Re-execute run ``parent_run_id``, yielding the events as they happen."""
     run = _prepare_reexecution(
-        pipeline, parent_run_id, run_config, step_selection or step_keys_to_execute, mode, preset,
-        tags, instance,
+        pipeline,
+        parent_run_id,
+        run_config,
+        step_selection or step_keys_to_execute,
+        mode,
+        preset,
+        tags,
+        instance,
     )
     return run.iterate(raise_on_error=False)
 
@@ -130,7 +142,9 @@ def execute_solid(
 ) -> SolidExecutionResult | CompositeSolidExecutionResult:
     """Execute one solid in a pipeline of its own; ``input_values`` feed its inputs directly."""
     if not hasattr(solid_def, "input_defs"):
-        raise DagsterInvariantViolationError(f"execute_solid takes a solid definition, got {solid_def!r}")
+        raise DagsterInvariantViolationError(
+            f"execute_solid takes a solid definition, got {solid_def!r}"
+        )
     solid_defs: list[Any] = [solid_def]
     inputs: dict[str, Any] = {}
     for input_name, value in (input_values or {}).items():
@@ -180,7 +194,9 @@ def execute_solids_within_pipeline(
                 f'Inputs were given for solid "{solid_name}", which is not among the solids to '
                 f"execute {sorted(keep)}."
             )
-        key = next(k for k in dependencies if isinstance(k, SolidInvocation) and k.alias == solid_name)
+        key = next(
+            k for k in dependencies if isinstance(k, SolidInvocation) and k.alias == solid_name
+        )
         definition = graph.solids[solid_name].definition
         for input_name, value in solid_inputs.items():
             if not definition.has_input(input_name):
@@ -199,7 +215,9 @@ def execute_solids_within_pipeline(
         tags=pipeline_def.tags,
     )
     if preset is not None:
-        run_config, mode, preset_tags, _ = _preset_args(pipeline_def, preset, run_config, mode, None)
+        run_config, mode, preset_tags, _ = _preset_args(
+            pipeline_def, preset, run_config, mode, None
+        )
         tags = {**preset_tags, **(tags or {})}
     run_config = _only_solids(run_config, keep)
     result = execute_pipeline(stubbed, run_config, mode=mode, tags=tags, instance=instance)
@@ -255,8 +273,13 @@ class _PreparedRun:
 
     def iterate(self, raise_on_error: bool) -> Iterator[DagsterEvent]:
         return execute_run_iterator(
-            self.pipeline_def, self.pipeline_run, self.instance, self.env, self.plan,
-            raise_on_error, self._ready,
+            self.pipeline_def,
+            self.pipeline_run,
+            self.instance,
+            self.env,
+            self.plan,
+            raise_on_error,
+            self._ready,
         )
 
     def execute(self, raise_on_error: bool) -> PipelineExecutionResult:
@@ -405,7 +428,9 @@ def _prepare_reexecution(
             f"No parent run with id {parent_run_id} in the instance.", invalid_run_id=parent_run_id
         )
     pipeline_def = _pipeline_def(pipeline)
-    run_config, mode, run_tags, _ = _resolve_args(pipeline_def, run_config, mode, preset, tags, None)
+    run_config, mode, run_tags, _ = _resolve_args(
+        pipeline_def, run_config, mode, preset, tags, None
+    )
     if parent.solid_selection is not None:
         pipeline_def = pipeline_def.subset_for_execution(list(parent.solid_selection))
     mode_def = pipeline_def.get_mode_definition(mode or parent.mode)
@@ -417,7 +442,9 @@ def _prepare_reexecution(
             raise DagsterInvariantViolationError(
                 f"Run {parent_run_id} has no stored execution plan to select steps from."
             )
-        chosen = select(list(step_selection), {k: set(v) for k, v in parent_deps.items()}, what="step")
+        chosen = select(
+            list(step_selection), {k: set(v) for k, v in parent_deps.items()}, what="step"
+        )
         step_keys = [k for k in parent_deps if k in chosen]
     plan = ExecutionPlan.build(pipeline_def, env, step_keys)
     root_run_id = parent.root_run_id or parent.run_id

@@ -396,7 +396,9 @@ def event_level(event: DagsterEvent) -> int:
     return logging.DEBUG
 
 
-_ERROR_TYPES = frozenset({"STEP_FAILURE", "PIPELINE_FAILURE", "PIPELINE_INIT_FAILURE", "HOOK_ERRORED"})
+_ERROR_TYPES = frozenset(
+    {"STEP_FAILURE", "PIPELINE_FAILURE", "PIPELINE_INIT_FAILURE", "HOOK_ERRORED"}
+)
 
 
 def record_for_event(run_id: str, event: DagsterEvent) -> EventRecord:
@@ -410,4 +412,3 @@ def record_for_event(run_id: str, event: DagsterEvent) -> EventRecord:
         event.step_key,
         event,
     )
-

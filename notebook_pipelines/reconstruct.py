@@ -64,7 +64,9 @@ class ReconstructablePipeline:
             return pipeline_def.subset_for_execution(list(self.solid_selection))
         return pipeline_def
 
-    def subset_for_execution(self, solid_selection: Sequence[str] | None) -> ReconstructablePipeline:
+    def subset_for_execution(
+        self, solid_selection: Sequence[str] | None
+    ) -> ReconstructablePipeline:
         return ReconstructablePipeline(
             self.pointer, self.pipeline_name, tuple(solid_selection) if solid_selection else None
         )

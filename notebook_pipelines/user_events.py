@@ -152,9 +152,9 @@ class AssetKey:
 class AssetMaterialization:
     """An asset was written (yield it from a solid)."""
 
-    asset_key: AssetKey
+    asset_key: AssetKey | str | Sequence[str]
     description: str | None = None
-    metadata_entries: tuple[Any, ...] = ()
+    metadata_entries: Sequence[EventMetadataEntry] = ()
     partition: str | None = None
 
     def __post_init__(self) -> None:
@@ -171,7 +171,7 @@ class AssetMaterialization:
 
     @property
     def label(self) -> str:
-        return self.asset_key.to_string()
+        return str(self.asset_key)
 
 
 @serializable
@@ -181,8 +181,8 @@ class Materialization:
 
     label: str
     description: str | None = None
-    metadata_entries: tuple[Any, ...] = ()
-    asset_key: AssetKey | None = None
+    metadata_entries: Sequence[EventMetadataEntry] = ()
+    asset_key: AssetKey | str | Sequence[str] | None = None
     partition: str | None = None
 
     def __post_init__(self) -> None:
@@ -201,7 +201,7 @@ class ExpectationResult:
     success: bool
     label: str | None = None
     description: str | None = None
-    metadata_entries: tuple[Any, ...] = ()
+    metadata_entries: Sequence[EventMetadataEntry] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -216,7 +216,7 @@ class TypeCheck:
 
     success: bool
     description: str | None = None
-    metadata_entries: tuple[Any, ...] = ()
+    metadata_entries: Sequence[EventMetadataEntry] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "metadata_entries", _entries(self.metadata_entries, "TypeCheck"))

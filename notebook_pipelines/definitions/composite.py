@@ -274,8 +274,11 @@ def _output_mappings(
     if output_defs is None:
         if len(handles) == 1 and isinstance(returned, InvokedSolidOutputHandle):
             handle = handles["result"]
-            return [OutputDefinition(handle.output_def.dagster_type).mapping_from(
-                handle.solid_name, handle.output_name)]
+            return [
+                OutputDefinition(handle.output_def.dagster_type).mapping_from(
+                    handle.solid_name, handle.output_name
+                )
+            ]
         return [
             OutputDefinition(h.output_def.dagster_type, name=k).mapping_from(
                 h.solid_name, h.output_name

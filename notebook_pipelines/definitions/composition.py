@@ -119,9 +119,9 @@ class CompositionContext:
 _STACK: list[CompositionContext] = []
 
 
-def run_composition(owner: str, body: Callable[..., Any], kwargs: dict[str, Any]) -> tuple[
-    CompositionContext, Any
-]:
+def run_composition(
+    owner: str, body: Callable[..., Any], kwargs: dict[str, Any]
+) -> tuple[CompositionContext, Any]:
     """Run a composition body with a fresh context; return the context and the body's result."""
     context = CompositionContext(owner)
     _STACK.append(context)

@@ -22,9 +22,7 @@ from .names import check_valid_name
 from .node import NodeDefinition
 
 
-def configured(
-    configurable: Any, config_schema: Any = None, **kwargs: Any
-) -> Callable[[Any], Any]:
+def configured(configurable: Any, config_schema: Any = None, **kwargs: Any) -> Callable[[Any], Any]:
     """Return a decorator/function that derives a pre-configured copy of ``configurable``."""
     if not hasattr(configurable, "config_field"):
         raise DagsterInvalidDefinitionError(
@@ -33,7 +31,9 @@ def configured(
         )
     new_name = kwargs.pop("name", None)
     if kwargs:
-        raise DagsterInvalidDefinitionError(f"configured() got unexpected arguments {sorted(kwargs)}")
+        raise DagsterInvalidDefinitionError(
+            f"configured() got unexpected arguments {sorted(kwargs)}"
+        )
 
     def derive(config_or_fn: Any) -> Any:
         derived = copy.copy(configurable)

@@ -132,7 +132,7 @@ def build_environment_config(
 
 
 def _selected(selector_value: Mapping[str, Any]) -> tuple[str, Any]:
-    (name, entry), = selector_value.items()
+    ((name, entry),) = selector_value.items()
     return name, (entry or {}).get("config")
 
 
@@ -170,13 +170,19 @@ def _flatten_solids(
                     definition, entry.get("config"), where, (*path, name, "config")
                 )
                 inner_value = _apply_config_mapping(definition, config, handle, path)
-            out[handle] = SolidConfig(None, entry.get("inputs") or {}, tuple(entry.get("outputs") or ()))
-            _flatten_solids(definition.graph, inner_value, f"{handle}.", (*path, name, "solids"), out)
+            out[handle] = SolidConfig(
+                None, entry.get("inputs") or {}, tuple(entry.get("outputs") or ())
+            )
+            _flatten_solids(
+                definition.graph, inner_value, f"{handle}.", (*path, name, "solids"), out
+            )
         else:
             config = resolve_configured(
                 definition, entry.get("config"), where, (*path, name, "config")
             )
-            out[handle] = SolidConfig(config, entry.get("inputs") or {}, tuple(entry.get("outputs") or ()))
+            out[handle] = SolidConfig(
+                config, entry.get("inputs") or {}, tuple(entry.get("outputs") or ())
+            )
 
 
 def _apply_config_mapping(

@@ -58,7 +58,9 @@ class Graph:
     def upstream(self) -> dict[str, set[str]]:
         """Solid name → names of the solids it directly depends on."""
         return {
-            name: {ref.solid_name for src in self.sources.get(name, {}).values() for ref in src.refs}
+            name: {
+                ref.solid_name for src in self.sources.get(name, {}).values() for ref in src.refs
+            }
             for name in self.solids
         }
 
@@ -107,7 +109,9 @@ def build_graph(
             raise DagsterInvalidDefinitionError(
                 f'{owner}: two solids are named "{alias}"; give one an alias.'
             )
-        solids[alias] = Solid(alias, defs_by_name[def_name], tags, frozenset(hooks) | set(hook_defs))
+        solids[alias] = Solid(
+            alias, defs_by_name[def_name], tags, frozenset(hooks) | set(hook_defs)
+        )
         invoked_defs.add(def_name)
         if not isinstance(input_deps, Mapping):
             raise DagsterInvalidDefinitionError(

@@ -40,9 +40,7 @@ class HookDefinition:
         return f"<HookDefinition {self.name}>"
 
 
-def _hook_decorator(
-    trigger: str, name: Any, required_resource_keys: Iterable[str] | None
-) -> Any:
+def _hook_decorator(trigger: str, name: Any, required_resource_keys: Iterable[str] | None) -> Any:
     def make(fn: Callable[[Any], Any], hook_name: str | None) -> HookDefinition:
         def hook_fn(context: Any, event_list: Sequence[Any]) -> bool:
             if any(event.event_type_value == trigger for event in event_list):

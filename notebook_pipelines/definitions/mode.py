@@ -83,7 +83,9 @@ def _named_dict(value: Any, cls: type, where: str, what: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise DagsterInvalidDefinitionError(f"{where}: {what} must be a dict of name to definition.")
+        raise DagsterInvalidDefinitionError(
+            f"{where}: {what} must be a dict of name to definition."
+        )
     for key, definition in value.items():
         check_valid_name(key, f"{where} {what}")
         if not isinstance(definition, cls):

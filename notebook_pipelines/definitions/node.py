@@ -49,7 +49,9 @@ class NodeDefinition:
         self.description = description
         self.tags = validate_tags(tags, what)
         self.positional_inputs = (
-            list(positional_inputs) if positional_inputs is not None else [d.name for d in input_defs]
+            list(positional_inputs)
+            if positional_inputs is not None
+            else [d.name for d in input_defs]
         )
         self.config_field: Field | None = (
             convert_to_field(config_schema, where=f"{what} config_schema")

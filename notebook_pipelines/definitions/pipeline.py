@@ -166,7 +166,9 @@ class PipelineDefinition:
     def solids_to_execute(self) -> frozenset[str] | None:
         return frozenset(self.graph.solids) if self.is_subset_pipeline else None
 
-    def get_pipeline_subset_def(self, solids_to_execute: Iterable[str] | None) -> PipelineDefinition:
+    def get_pipeline_subset_def(
+        self, solids_to_execute: Iterable[str] | None
+    ) -> PipelineDefinition:
         """The pipeline restricted to the named top-level solids (or this one for ``None``)."""
         if solids_to_execute is None:
             return self
@@ -335,7 +337,9 @@ def _check_inputs_have_sources(
                 + (" It lost its upstream solid in this selection." if is_subset else "")
             )
         if isinstance(definition, CompositeSolidDefinition):
-            inner_mapped = frozenset((m.solid_name, m.input_name) for m in definition.input_mappings)
+            inner_mapped = frozenset(
+                (m.solid_name, m.input_name) for m in definition.input_mappings
+            )
             _check_inputs_have_sources(
                 owner, definition.graph, False, f"{prefix}{name}.", inner_mapped
             )

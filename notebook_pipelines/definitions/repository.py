@@ -17,12 +17,19 @@ class RepositoryDefinition:
     reference's lazy form ``{"pipelines": {name: function}}``.
     """
 
-    def __init__(self, name: str, pipelines: Sequence[Any] | Mapping[str, Any], description: str | None = None):
+    def __init__(
+        self,
+        name: str,
+        pipelines: Sequence[Any] | Mapping[str, Any],
+        description: str | None = None,
+    ):
         self.name = check_valid_name(name, "repository")
         self.description = description
         self._pipelines: dict[str, Any] = {}
         pipelines = _unwrap_repository_data(self.name, pipelines)
-        items = pipelines.items() if isinstance(pipelines, Mapping) else [(None, p) for p in pipelines]
+        items = (
+            pipelines.items() if isinstance(pipelines, Mapping) else [(None, p) for p in pipelines]
+        )
         for key, value in items:
             if isinstance(value, PipelineDefinition):
                 pipeline_name = key or value.name

@@ -61,7 +61,9 @@ def run_config_schema(pipeline_def: PipelineDefinition, mode_def: ModeDefinition
     return schema
 
 
-def solid_fields(graph: Graph, mapped: frozenset[tuple[str, str]] = frozenset()) -> dict[str, Field]:
+def solid_fields(
+    graph: Graph, mapped: frozenset[tuple[str, str]] = frozenset()
+) -> dict[str, Field]:
     """The ``solids`` entries of one graph level (recursing into composites without mappings)."""
     fields: dict[str, Field] = {}
     for name in graph.order:
@@ -95,7 +97,9 @@ def solid_fields(graph: Graph, mapped: frozenset[tuple[str, str]] = frozenset())
         if inputs:
             entry["inputs"] = Field(Shape(inputs))
         outputs = {
-            output_def.name: Field(output_def.dagster_type.materializer.schema_type, is_required=False)
+            output_def.name: Field(
+                output_def.dagster_type.materializer.schema_type, is_required=False
+            )
             for output_def in definition.output_defs
             if output_def.dagster_type.materializer is not None
         }

@@ -245,7 +245,9 @@ def _parameters(
 ) -> list[inspect.Parameter]:
     """The function's parameters; inputs (not the context, passed first) must be nameable."""
     if not callable(fn):
-        raise DagsterInvalidDefinitionError(f'Solid "{solid_name}": expected a function, got {fn!r}')
+        raise DagsterInvalidDefinitionError(
+            f'Solid "{solid_name}": expected a function, got {fn!r}'
+        )
     params = list(inspect.signature(fn).parameters.values())
     for param in params[1:] if takes_context else params:
         if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.POSITIONAL_ONLY):
@@ -279,7 +281,9 @@ def _input_defs(
     nothing = {d.name for d in defs if d.dagster_type.is_nothing}
     declared = {d.name for d in defs} - nothing
     param_names = {p.name for p in named}
-    missing = [p.name for p in named if p.name not in declared and p.default is inspect.Parameter.empty]
+    missing = [
+        p.name for p in named if p.name not in declared and p.default is inspect.Parameter.empty
+    ]
     extra = sorted(declared - param_names) if not has_var_kw else []
     if missing or extra:
         parts = []
@@ -302,7 +306,8 @@ def _input_defs(
 
 def _output_from_annotation(fn: Callable[..., Any], solid_name: str) -> OutputDefinition:
     hints = _type_hints(fn)
-    if "return" not in hints:
+    if "return" not in hints or inspect.isgeneratorfunction(fn):
+        # a generator's annotation (Iterator[Output], ...) describes what it yields, not a value
         return OutputDefinition()
     annotation = hints["return"]
     resolve_dagster_type(annotation, f'return annotation of solid "{solid_name}"')
@@ -315,4 +320,6 @@ def _type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
 
         return typing.get_type_hints(fn)
     except Exception:  # unresolvable string annotations: fall back to the raw ones
-        return {k: v for k, v in getattr(fn, "__annotations__", {}).items() if not isinstance(v, str)}
+        return {
+            k: v for k, v in getattr(fn, "__annotations__", {}).items() if not isinstance(v, str)
+        }

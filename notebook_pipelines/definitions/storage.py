@@ -142,7 +142,11 @@ mem_system_storage = SystemStorageDefinition(
     "in_memory", False, None, None, BuiltinFactory(f"{_IMPL}:create_in_memory_system_storage")
 )
 fs_system_storage = SystemStorageDefinition(
-    "filesystem", True, None, _fs_config(), BuiltinFactory(f"{_IMPL}:create_filesystem_system_storage")
+    "filesystem",
+    True,
+    None,
+    _fs_config(),
+    BuiltinFactory(f"{_IMPL}:create_filesystem_system_storage"),
 )
 mem_intermediate_storage = IntermediateStorageDefinition(
     "in_memory", False, None, None, BuiltinFactory(f"{_IMPL}:create_in_memory_intermediate_storage")

@@ -96,7 +96,9 @@ class PlanExecutionContext:
         cache_key = (owner, keys)
         scoped = self._scoped.get(cache_key)
         if scoped is None:
-            scoped = ScopedResources({k: self.resources[k] for k in keys if k in self.resources}, owner)
+            scoped = ScopedResources(
+                {k: self.resources[k] for k in keys if k in self.resources}, owner
+            )
             self._scoped[cache_key] = scoped
         return scoped
 

@@ -14,7 +14,9 @@ class TypeCheckContext:
 
     __slots__ = ("dagster_type", "log", "resources", "run_id")
 
-    def __init__(self, run_id: str, log_manager: DagsterLogManager, resources: Any, dagster_type: Any = None):
+    def __init__(
+        self, run_id: str, log_manager: DagsterLogManager, resources: Any, dagster_type: Any = None
+    ):
         self.run_id = run_id
         self.log = log_manager
         self.resources = resources
@@ -82,7 +84,13 @@ class InitResourceContext:
 class InitLoggerContext:
     """What a logger function receives."""
 
-    def __init__(self, logger_config: Any, logger_def: Any, pipeline_def: Any = None, run_id: str | None = None):
+    def __init__(
+        self,
+        logger_config: Any,
+        logger_def: Any,
+        pipeline_def: Any = None,
+        run_id: str | None = None,
+    ):
         self.logger_config = logger_config
         self.logger_def = logger_def
         self.pipeline_def = pipeline_def

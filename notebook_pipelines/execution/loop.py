@@ -45,7 +45,9 @@ def inner_plan_execution_iterator(
                 yield from run_hooks(step_context, step_events)
 
 
-def skip_events(plan_context: PlanExecutionContext, active: ActiveExecution) -> Iterator[DagsterEvent]:
+def skip_events(
+    plan_context: PlanExecutionContext, active: ActiveExecution
+) -> Iterator[DagsterEvent]:
     """Emit ``STEP_SKIPPED`` for every step that can no longer run."""
     for step in active.get_steps_to_skip():
         yield step_event(

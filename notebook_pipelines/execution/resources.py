@@ -27,7 +27,9 @@ from .resources_view import ScopedResources
 EmitEngineEvent = Callable[..., DagsterEvent]
 
 
-def required_resource_keys(mode_def: Any, steps: Iterable[Any], extra: Iterable[str] = ()) -> list[str]:
+def required_resource_keys(
+    mode_def: Any, steps: Iterable[Any], extra: Iterable[str] = ()
+) -> list[str]:
     """The resources a run needs, dependencies first; unknown keys are a definition error."""
     wanted: set[str] = set(extra)
     owners: dict[str, str] = {}
@@ -104,7 +106,9 @@ class ResourceManager:
             start = time.perf_counter()
             self.values[key] = self._build(key)
             timings.append(
-                EventMetadataEntry.text(f"{(time.perf_counter() - start) * 1000:.2f}ms", key, "Init time")
+                EventMetadataEntry.text(
+                    f"{(time.perf_counter() - start) * 1000:.2f}ms", key, "Init time"
+                )
             )
         yield self.emit(f"Finished initialization of resources [{names}].", timings)
 

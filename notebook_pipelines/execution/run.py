@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..config import validate_config
+from ..definitions.configured import resolve_configured
 from ..definitions.environment import EnvironmentConfig
 from ..definitions.pipeline import PipelineDefinition
 from ..errors import (
@@ -39,7 +40,9 @@ from .resources import ResourceManager, required_resource_keys
 class _PipelineEvents:
     """Emits the run-level events (no step key) of one run."""
 
-    def __init__(self, pipeline_name: str, run_id: str, instance: DagsterInstance, log: DagsterLogManager):
+    def __init__(
+        self, pipeline_name: str, run_id: str, instance: DagsterInstance, log: DagsterLogManager
+    ):
         self.pipeline_name = pipeline_name
         self.run_id = run_id
         self.instance = instance
@@ -47,7 +50,9 @@ class _PipelineEvents:
         self.tags = {"pipeline": pipeline_name}
 
     def emit(self, kind: str, data: Any, message: str) -> DagsterEvent:
-        event = DagsterEvent(kind, self.pipeline_name, None, None, None, self.tags, data, message, os.getpid())
+        event = DagsterEvent(
+            kind, self.pipeline_name, None, None, None, self.tags, data, message, os.getpid()
+        )
         level = event_level(event)
         self.instance.handle_new_event(
             EventRecord(self.run_id, time.time(), level, message, self.pipeline_name, None, event)
@@ -90,26 +95,51 @@ def execute_run_iterator(
             storage_def.required_resource_keys | executor_def.required_resource_keys,
         )
         resources = ResourceManager(
-            mode_def, dict(environment_config.resources), keys, events.engine,
-            pipeline_def, pipeline_run, instance, log,
+            mode_def,
+            dict(environment_config.resources),
+            keys,
+            events.engine,
+            pipeline_def,
+            pipeline_run,
+            instance,
+            log,
         )
         yield from resources.initialize()
         storage, file_manager = _build_storage(
-            storage_def, pipeline_def, mode_def, pipeline_run, instance, environment_config,
+            storage_def,
+            pipeline_def,
+            mode_def,
+            pipeline_run,
+            instance,
+            environment_config,
             resources.values,
         )
         init_executor = InitExecutorContext(
-            pipeline_def, mode_def, executor_def, pipeline_run, environment_config,
-            environment_config.execution_config, instance,
+            pipeline_def,
+            mode_def,
+            executor_def,
+            pipeline_run,
+            environment_config,
+            environment_config.execution_config,
+            instance,
         )
         with user_code_error_boundary(
             DagsterUserCodeExecutionError, f'Error creating executor "{executor_def.name}"'
         ):
             executor = executor_def.executor_creation_fn(init_executor)
         plan_context = PlanExecutionContext(
-            pipeline_def, mode_def, pipeline_run, environment_config, instance, log,
-            resources.values, storage, execution_plan, raise_on_error,
-            retries=getattr(executor, "retries", None), file_manager=file_manager,
+            pipeline_def,
+            mode_def,
+            pipeline_run,
+            environment_config,
+            instance,
+            log,
+            resources.values,
+            storage,
+            execution_plan,
+            raise_on_error,
+            retries=getattr(executor, "retries", None),
+            file_manager=file_manager,
         )
         if on_ready is not None:
             on_ready(plan_context)
@@ -162,7 +192,9 @@ def execute_run_iterator(
             )
         else:
             final = events.emit(
-                "PIPELINE_SUCCESS", None, f'Finished execution of pipeline "{name}" in {elapsed:.0f}ms.'
+                "PIPELINE_SUCCESS",
+                None,
+                f'Finished execution of pipeline "{name}" in {elapsed:.0f}ms.',
             )
         if interrupted:
             instance.update_run_status(pipeline_run.run_id, PipelineRunStatus.CANCELED)
@@ -192,7 +224,16 @@ def _build_storage(
     scoped = ScopedResources(
         {k: resources[k] for k in storage_def.required_resource_keys}, f"storage {storage_def.name}"
     )
-    args = (pipeline_def, mode_def, storage_def, pipeline_run, instance, env, scoped, env.storage_config)
+    args = (
+        pipeline_def,
+        mode_def,
+        storage_def,
+        pipeline_run,
+        instance,
+        env,
+        scoped,
+        env.storage_config,
+    )
     with user_code_error_boundary(
         DagsterUserCodeExecutionError, f'Error creating storage "{storage_def.name}"'
     ):
@@ -211,13 +252,20 @@ def _build_log_manager(
 ) -> DagsterLogManager:
     configured = dict(env.loggers)
     if not configured:
+        # no `loggers` entry: every logger of the mode whose config can be left out
         for logger_name, logger_def in mode_def.loggers.items():
-            if logger_def.config_field is None:
-                configured[logger_name] = None
-                continue
-            result = validate_config(logger_def.config_field, None)
-            if result.success:
-                configured[logger_name] = result.value
+            value = None
+            if logger_def.config_field is not None:
+                result = validate_config(logger_def.config_field, None)
+                if not result.success:
+                    continue
+                value = result.value
+            configured[logger_name] = resolve_configured(
+                logger_def,
+                value,
+                f'logger "{logger_name}"',
+                ("root", "loggers", logger_name, "config"),
+            )
     loggers: list[logging.Logger] = []
     for logger_name, config in configured.items():
         logger_def = mode_def.loggers[logger_name]
@@ -233,4 +281,3 @@ def _build_log_manager(
         instance.handle_new_event,
         pipeline_def.name,
     )
-

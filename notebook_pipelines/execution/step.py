@@ -40,7 +40,13 @@ from ..events import (
     UserFailureData,
 )
 from ..plan.retries import Retries
-from ..plan.steps import FromConfig, FromDefaultValue, FromMultipleSources, FromStepOutput, StepInput
+from ..plan.steps import (
+    FromConfig,
+    FromDefaultValue,
+    FromMultipleSources,
+    FromStepOutput,
+    StepInput,
+)
 from ..user_events import (
     AssetMaterialization,
     ExpectationResult,
@@ -62,7 +68,10 @@ def execute_step(ctx: SystemComputeExecutionContext, retries: Retries) -> Iterat
     attempt = retries.get_attempt_count(key)
     if attempt:
         yield step_event(
-            ctx, "STEP_RESTARTED", None, f'Started re-execution (attempt # {attempt + 1}) of step "{key}".'
+            ctx,
+            "STEP_RESTARTED",
+            None,
+            f'Started re-execution (attempt # {attempt + 1}) of step "{key}".',
         )
     else:
         yield step_event(ctx, "STEP_START", None, f'Started execution of step "{key}".')
@@ -170,8 +179,7 @@ def _run_compute(
 ) -> Iterator[DagsterEvent]:
     solid_def = ctx.solid_def
     message = (
-        f'Error occurred during the execution of step "{ctx.step_key}" '
-        f'(solid "{ctx.solid_handle}")'
+        f'Error occurred during the execution of step "{ctx.step_key}" (solid "{ctx.solid_handle}")'
     )
     kwargs = {
         "step_key": ctx.step_key,
@@ -191,7 +199,9 @@ def _run_compute(
         except PASS_THROUGH:
             raise
         except Exception as exc:
-            raise wrap_user_error(DagsterExecutionStepExecutionError, message, exc, **kwargs) from exc
+            raise wrap_user_error(
+                DagsterExecutionStepExecutionError, message, exc, **kwargs
+            ) from exc
         if item is _DONE:
             break
         if isinstance(item, Output):
@@ -343,7 +353,9 @@ class _LazyTypeCheckContext(TypeCheckContext):
             return self._step.log
         if name == "resources":
             keys = self.dagster_type.required_resource_keys
-            return self._step.plan_context.scoped_resources(keys, f"type {self.dagster_type.display_name}")
+            return self._step.plan_context.scoped_resources(
+                keys, f"type {self.dagster_type.display_name}"
+            )
         raise AttributeError(name)
 
 

@@ -52,7 +52,15 @@ class InProcessExecutor(Executor):
 def _engine(ctx: PlanExecutionContext, message: str, data: EngineEventData) -> DagsterEvent:
     return ctx.emit(
         DagsterEvent(
-            "ENGINE_EVENT", ctx.pipeline_name, None, None, None, ctx.logging_tags, data, message, ctx.pid
+            "ENGINE_EVENT",
+            ctx.pipeline_name,
+            None,
+            None,
+            None,
+            ctx.logging_tags,
+            data,
+            message,
+            ctx.pid,
         )
     )
 
@@ -60,4 +68,6 @@ def _engine(ctx: PlanExecutionContext, message: str, data: EngineEventData) -> D
 def create(init_context: Any) -> InProcessExecutor:
     """Creation function of ``in_process_executor``."""
     config = init_context.executor_config
-    return InProcessExecutor(Retries.from_config(config.get("retries")), config.get("marker_to_close"))
+    return InProcessExecutor(
+        Retries.from_config(config.get("retries")), config.get("marker_to_close")
+    )

@@ -53,7 +53,11 @@ class ActiveExecution:
     @property
     def is_complete(self) -> bool:
         return not (
-            self._ready or self._to_skip or self._retry_at or self.in_flight or self._pending_count()
+            self._ready
+            or self._to_skip
+            or self._retry_at
+            or self.in_flight
+            or self._pending_count()
         )
 
     def _pending_count(self) -> int:

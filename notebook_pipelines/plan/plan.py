@@ -68,7 +68,7 @@ class ExecutionPlan:
             missing = [k for k in keys if k not in self.step_dict]
             if missing:
                 raise DagsterExecutionStepNotFoundError(
-                    f"Execution plan of pipeline \"{pipeline_def.name}\" has no steps {missing}; "
+                    f'Execution plan of pipeline "{pipeline_def.name}" has no steps {missing}; '
                     f"its steps: {sorted(self.step_dict)}.",
                     step_keys=missing,
                 )
@@ -177,7 +177,9 @@ class _PlanBuilder:
                 )
             )
 
-    def _input_source(self, scope: _Scope, solid_name: str, input_def: Any) -> StepInputSource | None:
+    def _input_source(
+        self, scope: _Scope, solid_name: str, input_def: Any
+    ) -> StepInputSource | None:
         source = scope.graph.source_of(solid_name, input_def.name)
         if source is not None:
             refs = tuple(

@@ -293,12 +293,6 @@ def test_a_configured_logger_listed_in_run_config_gets_its_fixed_config() -> Non
     assert seen == [{"tag": "fixed"}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (execution/run.py _build_log_manager): with no `loggers` in run config the mode's "
-    "loggers are built with config validated against their own schema, bypassing "
-    "resolve_configured, so a configured logger gets None instead of its fixed config.",
-)
 def test_a_configured_logger_not_listed_in_run_config_gets_its_fixed_config() -> None:
     seen: list[Any] = []
     fixed = configured(recording_logger(seen))({"tag": "fixed"})

@@ -381,15 +381,6 @@ def test_keyboard_interrupt_fails_the_step_and_is_reraised() -> None:
     assert run.status.value == "CANCELED"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (definitions/solid.py, output inferred from the return annotation): a generator "
-        "solid annotated `-> Iterator[Output]` gets an output of type 'Iterator', so each yielded "
-        "Output fails its type check at run time ('Value \"1\" ... must be a Iterator'); the "
-        "reference refuses the annotation at definition time (DagsterInvalidDefinitionError)"
-    ),
-)
 def test_generator_return_annotation_is_not_taken_as_the_output_type() -> None:
     try:
 
