@@ -12,6 +12,7 @@ from .definitions.io import OutputDefinition
 from .definitions.mode import ModeDefinition
 from .definitions.pipeline import PipelineDefinition, dependencies_of
 from .definitions.selection import select
+from .definitions.snapshot import pipeline_snapshot
 from .definitions.solid import SolidDefinition
 from .errors import (
     DagsterInvalidDefinitionError,
@@ -403,6 +404,7 @@ def _prepare_run(
         solids_to_execute=pipeline_def.solids_to_execute,
         tags=run_tags,
         execution_plan_snapshot=_plan_snapshot(plan),
+        pipeline_snapshot=pipeline_snapshot(pipeline_def),
     )
     return _PreparedRun(pipeline_def, pipeline_run, instance, env, plan)
 
@@ -464,6 +466,7 @@ def _prepare_reexecution(
         root_run_id=root_run_id,
         parent_run_id=parent.run_id,
         execution_plan_snapshot=_plan_snapshot(plan),
+        pipeline_snapshot=pipeline_snapshot(pipeline_def),
     )
     return _PreparedRun(pipeline_def, pipeline_run, instance, env, plan)
 
