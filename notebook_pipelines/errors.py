@@ -28,6 +28,7 @@ error travels as :class:`SerializableErrorInfo`.
     ├── DagsterSubprocessError                   a worker process failed outside user code
     ├── DagsterRunNotFoundError                  no run with that id in the instance
     ├── DagsterEventLogInvalidForRun             the event log cannot be read for a run
+    ├── DagsterInstanceError                     an instance's home or database cannot be used
     └── DagsterExecutionInterruptedError         the run was interrupted (Ctrl-C, kernel interrupt)
 """
 
@@ -215,6 +216,13 @@ class DagsterEventLogInvalidForRun(DagsterError):
     def __init__(self, run_id: str, message: str | None = None):
         super().__init__(message or f"The event log of run {run_id} cannot be read.")
         self.run_id = run_id
+
+
+class DagsterInstanceError(DagsterError):
+    """A persistent instance cannot be opened or created: its home folder is not writable, its
+    ``instance.yaml`` is unreadable, or one of its SQLite files is not SQLite, belongs to another
+    program or was written by a newer notebook-pipelines. The message names the path and what to do;
+    nothing on disk is changed when this is raised."""
 
 
 class DagsterExecutionInterruptedError(DagsterError):

@@ -16,6 +16,10 @@ from typing import Any, TypeVar
 
 _RECORDS: dict[str, type] = {}
 _ENUMS: dict[str, type[enum.Enum]] = {}
+# registered record class -> its field names, so that packing a record reads no dataclass metadata
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+# exact types packed as themselves (subclasses such as ``str`` enums are checked one by one)
+_SCALAR_TYPES = frozenset({type(None), bool, int, float, str})
 
 T = TypeVar("T", bound=type)
 
@@ -26,7 +30,11 @@ def serializable(cls: T) -> T:
     if issubclass(cls, enum.Enum):
         _ENUMS[name] = cls
     elif dataclasses.is_dataclass(cls):
+        previous = _RECORDS.get(name)
+        if previous is not None:  # a class registered again under the same name replaces it
+            _FIELD_NAMES.pop(previous, None)
         _RECORDS[name] = cls
+        _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
     else:
         raise TypeError(f"@serializable expects a dataclass or an Enum, got {cls!r}")
     return cls
@@ -34,7 +42,19 @@ def serializable(cls: T) -> T:
 
 def pack(value: Any) -> Any:
     """Turn ``value`` into JSON-able data, keeping record and enum classes by name."""
-    if value is None or isinstance(value, (bool, int, float, str)):
+    cls = type(value)
+    if cls in _SCALAR_TYPES:
+        return value
+    names = _FIELD_NAMES.get(cls)
+    if names is not None:  # a registered record (the common case: the hot path of event storage)
+        packed: dict[str, Any] = {"__class__": cls.__name__}
+        for name in names:
+            packed[name] = pack(getattr(value, name))
+        return packed
+    if isinstance(value, enum.Enum) and _ENUMS.get(cls.__name__) is cls:
+        # before the scalar test: a registered ``str``/``int`` enum must come back as its member
+        return {"__enum__": f"{cls.__name__}.{value.name}"}
+    if isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, enum.Enum):
         return {"__enum__": f"{type(value).__name__}.{value.name}"}
@@ -50,12 +70,6 @@ def pack(value: Any) -> Any:
                 return {"__dict__": [[k, pack(v)] for k, v in value.items()]}
             return {k: pack(v) for k, v in value.items()}
         return {"__dict__": [[pack(k), pack(v)] for k, v in value.items()]}
-    cls = type(value)
-    if cls.__name__ in _RECORDS and _RECORDS[cls.__name__] is cls:
-        packed: dict[str, Any] = {"__class__": cls.__name__}
-        for field in dataclasses.fields(value):
-            packed[field.name] = pack(getattr(value, field.name))
-        return packed
     raise TypeError(f"Cannot serialise a {cls.__module__}.{cls.__qualname__}: {value!r:.200}")
 
 

@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
     "reconstruct": 5,
     "api": 6,
     "cli": 6,
+    "__main__": 6,  # `python -m notebook_pipelines`: runs the command line
     "jupyter": 7,
     # conformance suites: may import anything below the notebook layer; nothing imports them
     "testing": 7,
@@ -47,6 +48,10 @@ SAME_LAYER_ALLOWED: set[tuple[str, str]] = {
     ("errors", "serdes"),
     # run events carry the materializations and expectations that users yield
     ("events", "user_events"),
+    # the command line drives the execution API (execute_pipeline_iterator, reexecute_...)
+    ("cli", "api"),
+    # `python -m notebook_pipelines` is the command line
+    ("__main__", "cli"),
 }
 
 # third-party top-level package -> the modules (dotted prefixes) that alone may import it

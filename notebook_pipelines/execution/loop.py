@@ -1,6 +1,10 @@
 """The one scheduling loop: take the next ready step by priority, run it, feed its events back into
 the scheduling state, skip what cannot run, wait for retries. Executors differ only in how a step
-is submitted; the in-process executor submits here directly."""
+is submitted; the in-process executor submits here directly.
+
+Each step's stdout/stderr is captured into the instance's compute logs while the step computes
+(:mod:`..storage.compute_logs`); whether to capture is decided once per run, and with an
+ephemeral instance the loop does no capture work at all."""
 
 from __future__ import annotations
 
@@ -21,28 +25,37 @@ def inner_plan_execution_iterator(
 ) -> Iterator[DagsterEvent]:
     """Run ``plan`` step by step in this process; yield every event as it is emitted."""
     active = ActiveExecution(plan, retries)
-    while not active.is_complete:
-        yield from skip_events(plan_context, active)
-        step = active.get_next_step()
-        if step is None:
-            active.sleep_until_ready()
-            continue
-        step_context = plan_context.for_step(step)
-        step_events: list[DagsterEvent] = []
-        closing = False
-        try:
-            for event in execute_step(step_context, retries):
-                active.handle_event(event)
-                step_events.append(event)
-                yield event
-        except GeneratorExit:
-            closing = True
-            raise
-        finally:
-            # hooks also run when the step re-raises (raise_on_error), but not when the consumer
-            # closed the iterator (nothing may be yielded then)
-            if step.hook_defs and step_events and not closing:
-                yield from run_hooks(step_context, step_events)
+    # None when the instance is ephemeral: no capture, nothing more to do per step
+    compute_logs = plan_context.instance.compute_log_manager.run_capture(plan_context.run_id)
+    try:
+        while not active.is_complete:
+            yield from skip_events(plan_context, active)
+            step = active.get_next_step()
+            if step is None:
+                active.sleep_until_ready()
+                continue
+            step_context = plan_context.for_step(step)
+            events = execute_step(step_context, retries)
+            if compute_logs is not None:
+                events = compute_logs.wrap(step.key, events)
+            step_events: list[DagsterEvent] = []
+            closing = False
+            try:
+                for event in events:
+                    active.handle_event(event)
+                    step_events.append(event)
+                    yield event
+            except GeneratorExit:
+                closing = True
+                raise
+            finally:
+                # hooks also run when the step re-raises (raise_on_error), but not when the
+                # consumer closed the iterator (nothing may be yielded then)
+                if step.hook_defs and step_events and not closing:
+                    yield from run_hooks(step_context, step_events)
+    finally:
+        if compute_logs is not None:
+            compute_logs.close()
 
 
 def skip_events(

@@ -2,6 +2,7 @@
 
 from .event_log import EventLogStorage, InMemoryEventLogStorage
 from .file_manager import FileHandle, LocalFileHandle, LocalFileManager, local_file_manager
+from .home import InstanceRef
 from .instance import DagsterInstance, InstanceType
 from .intermediates import (
     IntermediateStorage,
@@ -28,6 +29,7 @@ __all__ = [
     "InMemoryEventLogStorage",
     "InMemoryObjectStore",
     "InMemoryRunStorage",
+    "InstanceRef",
     "InstanceType",
     "IntermediateStorage",
     "LocalFileHandle",

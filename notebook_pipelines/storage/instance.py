@@ -16,6 +16,19 @@ still stored.
 directory per process, created on first use and removed when the process exits, so filesystem
 intermediates also work with an ephemeral instance (within the process). An ephemeral instance
 cannot be referenced from another process (:meth:`~DagsterInstance.get_ref` raises).
+
+Persistent instances keep runs and events in SQLite files under a folder (layout and
+``instance.yaml``: :mod:`.home`; storages: :mod:`.sqlite_runs`, :mod:`.sqlite_event_log`):
+
+- :meth:`DagsterInstance.get` opens the home, ``$NOTEBOOK_PIPELINES_HOME`` (default
+  ``~/.notebook_pipelines``), creating it on first use;
+- :meth:`DagsterInstance.local_temp` opens one in a temporary folder (removed at exit when it
+  made the folder itself);
+- :meth:`DagsterInstance.from_ref` opens, in any process, the instance another one handed over
+  with :meth:`~DagsterInstance.get_ref` (a persistent instance also pickles as its reference).
+
+Opening a persistent instance marks its runs whose process died as failed (:mod:`.dead_runs`).
+The SQLite modules are imported only when a persistent instance is opened.
 """
 
 from __future__ import annotations
@@ -25,13 +38,16 @@ import enum
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
 from ..errors import DagsterInvariantViolationError
 from ..events import DagsterEventType, EventRecord
+from .compute_logs import ComputeLogManager
 from .event_log import EventLogStorage, InMemoryEventLogStorage
+from .home import HOME_ENV_VAR, InstanceRef
 from .keys import check_key_part
 from .runs import (
     RUN_STATUS_EVENT_TYPES,
@@ -102,7 +118,7 @@ class DagsterInstance:
         root_directory: str | os.PathLike[str] | None = None,
         *,
         instance_type: InstanceType = InstanceType.EPHEMERAL,
-        ref: Any = None,
+        ref: InstanceRef | None = None,
     ) -> None:
         if not isinstance(run_storage, RunStorage):
             raise DagsterInvariantViolationError(
@@ -128,6 +144,7 @@ class DagsterInstance:
         self._subscribers: tuple[EventCallback, ...] = ()
         self._listeners_lock = threading.Lock()
         self._disposed = False
+        self._compute_log_manager: ComputeLogManager | None = None
 
     @classmethod
     def ephemeral(cls, tempdir: str | os.PathLike[str] | None = None) -> DagsterInstance:
@@ -139,6 +156,88 @@ class DagsterInstance:
             tempdir,
             instance_type=InstanceType.EPHEMERAL,
         )
+
+    @classmethod
+    def get(cls) -> DagsterInstance:
+        """The persistent instance in ``$NOTEBOOK_PIPELINES_HOME`` (default
+        ``~/.notebook_pipelines``), created with its ``instance.yaml`` on first use."""
+        from .home import home_directory
+
+        root, source = home_directory()
+        return cls._open_persistent(
+            root,
+            create=True,
+            remedy=(
+                f"The folder comes from {source}: set {HOME_ENV_VAR} to a writable directory, "
+                "or use DagsterInstance.local_temp() or DagsterInstance.ephemeral()."
+            ),
+        )
+
+    @classmethod
+    def local_temp(cls, tempdir: str | os.PathLike[str] | None = None) -> DagsterInstance:
+        """A persistent instance in ``tempdir`` (created if missing, kept at exit), or in a new
+        temporary folder that is removed when this process exits."""
+        if tempdir is not None:
+            return cls._open_persistent(
+                os.path.abspath(os.fspath(tempdir)),
+                create=True,
+                remedy="Pass DagsterInstance.local_temp() a writable directory.",
+            )
+        import tempfile
+
+        root = tempfile.mkdtemp(prefix="notebook_pipelines-instance-")
+        instance = cls._open_persistent(
+            root, create=True, remedy="Set TMPDIR to a writable directory."
+        )
+        atexit.register(_remove_local_temp, root, os.getpid(), weakref.ref(instance))
+        return instance
+
+    @classmethod
+    def from_ref(cls, ref: InstanceRef) -> DagsterInstance:
+        """Open the persistent instance ``ref`` points to (from :meth:`get_ref`, maybe made in
+        another process)."""
+        if not isinstance(ref, InstanceRef):
+            raise DagsterInvariantViolationError(
+                f"DagsterInstance.from_ref expects an InstanceRef (from instance.get_ref()), "
+                f"got {ref!r}"
+            )
+        return cls._open_persistent(
+            ref.root_directory,
+            create=False,
+            remedy="The InstanceRef must point at the folder of an existing persistent instance.",
+        )
+
+    @classmethod
+    def _open_persistent(cls, root: str, create: bool, remedy: str) -> DagsterInstance:
+        from .dead_runs import mark_dead_runs
+        from .home import prepare_root
+        from .sqlite_event_log import SqliteEventLogStorage
+        from .sqlite_runs import SqliteRunStorage
+
+        layout = prepare_root(root, create, remedy)
+        run_storage = SqliteRunStorage(layout.runs_db)
+        try:
+            event_storage = SqliteEventLogStorage(layout.events_db)
+        except BaseException:
+            run_storage.dispose()
+            raise
+        instance = cls(
+            run_storage,
+            event_storage,
+            layout.root,
+            instance_type=InstanceType.PERSISTENT,
+            ref=InstanceRef(layout.root),
+        )
+        try:
+            mark_dead_runs(instance)
+        except BaseException:
+            instance.dispose()
+            raise
+        return instance
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A persistent instance travels as its reference; an ephemeral one cannot travel.
+        return (_open_from_ref, (self.get_ref(),))
 
     # --- what the instance is ---------------------------------------------------------------------
 
@@ -162,8 +261,8 @@ class DagsterInstance:
     def is_ephemeral(self) -> bool:
         return self._instance_type == InstanceType.EPHEMERAL
 
-    def get_ref(self) -> Any:
-        """What another process needs to open this instance."""
+    def get_ref(self) -> InstanceRef:
+        """What another process needs to open this instance (:meth:`from_ref`)."""
         if self._ref is None:
             raise DagsterInvariantViolationError(
                 "This DagsterInstance is ephemeral (it lives in this process's memory), so it "
@@ -199,6 +298,17 @@ class DagsterInstance:
     def file_manager_directory(self, run_id: str) -> str:
         """``<root>/storage/<run_id>/files``: the run's ``LocalFileManager`` folder."""
         return os.path.join(self.run_directory(run_id), "files")
+
+    @property
+    def compute_log_manager(self) -> ComputeLogManager:
+        """Captures and reads steps' stdout/stderr under this instance (none when ephemeral)."""
+        if self._compute_log_manager is None:
+            self._compute_log_manager = ComputeLogManager(self)
+        return self._compute_log_manager
+
+    @compute_log_manager.setter
+    def compute_log_manager(self, manager: ComputeLogManager) -> None:
+        self._compute_log_manager = manager
 
     def compute_logs_directory(self, run_id: str) -> str:
         """``<root>/storage/<run_id>/compute_logs``: captured stdout/stderr of the run's steps."""
@@ -297,7 +407,10 @@ class DagsterInstance:
     def handle_new_event(self, record: EventRecord) -> None:
         """Store ``record``, update its run's status on pipeline events, tell the listeners.
 
-        The hot path of the engine (several calls per step): a few dict lookups and an append.
+        The hot path of the engine (several calls per step): in memory a few dict lookups and an
+        append; on SQLite the record is serialised and buffered, and committed with the rest of
+        its step at the step's terminal event (see :mod:`.sqlite_event_log`). Listeners hear of
+        every record at once, committed or not.
         """
         self._event_storage.store_event(record)
         event = record.dagster_event
@@ -372,7 +485,7 @@ class DagsterInstance:
     # --- life cycle -------------------------------------------------------------------------------
 
     def dispose(self) -> None:
-        """Release the storages' connections and files; drop the listeners."""
+        """Commit buffered event records, release the storages' connections; drop the listeners."""
         if self._disposed:
             return
         self._disposed = True
@@ -400,6 +513,24 @@ class DagsterInstance:
             f"runs={type(self._run_storage).__name__} "
             f"events={type(self._event_storage).__name__}>"
         )
+
+
+def _open_from_ref(ref: InstanceRef) -> DagsterInstance:
+    return DagsterInstance.from_ref(ref)
+
+
+def _remove_local_temp(
+    path: str, owner_pid: int, instance: weakref.ReferenceType[DagsterInstance]
+) -> None:
+    import shutil
+
+    # Only the process that made the folder removes it (not a forked child, not a worker).
+    if os.getpid() != owner_pid:
+        return
+    alive = instance()
+    if alive is not None:
+        alive.dispose()
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _check_callable(callback: object) -> None:

@@ -5,7 +5,8 @@ how); its status changes by replacing the record (:meth:`PipelineRun.with_status
 :class:`RunStorage` keeps runs with their timestamps (:class:`RunRecord`) and moves a run's status
 along as the run's pipeline events arrive (:meth:`RunStorage.handle_run_event`):
 
-- ``PIPELINE_START`` → ``STARTED`` (records the start time);
+- ``PIPELINE_START`` → ``STARTED`` (records the start time, and the event's ``pid`` with this
+  host's name: the process executing the run);
 - ``PIPELINE_SUCCESS`` → ``SUCCESS``; ``PIPELINE_FAILURE`` / ``PIPELINE_INIT_FAILURE`` →
   ``FAILURE`` (records the end time);
 - ``CANCELED`` is only set explicitly (:meth:`RunStorage.update_run_status`) and then sticks: a
@@ -16,7 +17,8 @@ Events of a run that is not in the storage are ignored by :meth:`RunStorage.hand
 were added; a ``cursor`` is the id of the last run of the previous page.
 
 :class:`RunStorage` is the interface every backend implements (in memory here, SQLite in the
-persistent instance); ``notebook_pipelines.testing.storage_suite.RunStorageSuite`` is the
+persistent instance: :mod:`.sqlite_runs`);
+``notebook_pipelines.testing.storage_suite.RunStorageSuite`` is the
 conformance suite each backend passes.
 """
 
@@ -34,6 +36,7 @@ from typing import Any
 from ..errors import DagsterInvariantViolationError, DagsterRunNotFoundError
 from ..events import DagsterEvent
 from ..serdes import serializable
+from .processes import process_start_ticks, this_host
 
 
 def make_new_run_id() -> str:
@@ -228,7 +231,10 @@ class RunRecord:
 
     ``create_timestamp``: when the run was added; ``update_timestamp``: its last change;
     ``start_time``: its ``PIPELINE_START``; ``end_time``: when it finished (success, failure or
-    cancellation).
+    cancellation). ``pid``, ``hostname`` and ``pid_start_ticks``: the process executing the run
+    (the ``pid`` of its ``PIPELINE_START`` event, on the host that stored that event, and when
+    that process started, in clock ticks since boot, where known), used to find runs whose
+    process died (:mod:`.processes`).
     """
 
     pipeline_run: PipelineRun
@@ -236,6 +242,9 @@ class RunRecord:
     update_timestamp: float
     start_time: float | None = None
     end_time: float | None = None
+    pid: int | None = None
+    hostname: str | None = None
+    pid_start_ticks: int | None = None
 
     @property
     def run_id(self) -> str:
@@ -336,6 +345,19 @@ class RunStorage(ABC):
         """Whether run ``run_id`` is stored."""
         return self.get_run_record_by_id(run_id) is not None
 
+    def mark_dead_run_failed(self, run_id: str, pid: int, timestamp: float | None = None) -> bool:
+        """Set run ``run_id`` to ``FAILURE`` if it is still ``STARTED`` by process ``pid``.
+
+        Returns whether this call changed it (when several processes find the same dead run,
+        exactly one of them wins). Backends shared between processes make the check and the
+        update one atomic step.
+        """
+        record = self.get_run_record_by_id(run_id)
+        if record is None or record.status != PipelineRunStatus.STARTED or record.pid != pid:
+            return False
+        self.update_run_status(run_id, PipelineRunStatus.FAILURE, timestamp)
+        return True
+
     def dispose(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release what the storage holds open (connections, files)."""
 
@@ -411,7 +433,15 @@ class InMemoryRunStorage(RunStorage):
         record = self._records.get(run_id)
         if status is None or record is None or record.pipeline_run.is_canceled:
             return
-        self._records[run_id] = advance_run_record(record, status, timestamp)
+        updated = advance_run_record(record, status, timestamp)
+        if status == PipelineRunStatus.STARTED and event.pid is not None:
+            updated = dataclasses.replace(
+                updated,
+                pid=event.pid,
+                hostname=this_host(),
+                pid_start_ticks=process_start_ticks(event.pid),
+            )
+        self._records[run_id] = updated
 
     def update_run_status(
         self, run_id: str, status: PipelineRunStatus, timestamp: float | None = None
@@ -444,10 +474,10 @@ def advance_run_record(
         start_time = now
     if status in FINISHED_STATUSES:
         end_time = now
-    return RunRecord(
-        record.pipeline_run.with_status(status),
-        record.create_timestamp,
-        now,
-        start_time,
-        end_time,
+    return dataclasses.replace(
+        record,
+        pipeline_run=record.pipeline_run.with_status(status),
+        update_timestamp=now,
+        start_time=start_time,
+        end_time=end_time,
     )

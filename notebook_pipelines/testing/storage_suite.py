@@ -18,7 +18,9 @@ must round-trip every field.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import socket
 from typing import Any
 
 import pytest
@@ -285,6 +287,36 @@ class RunStorageSuite:
         canceled = RunsFilter(statuses=[PipelineRunStatus.CANCELED])
         assert ids(storage.get_runs(canceled)) == ["r1"]
 
+    def test_start_records_the_process(self, storage: RunStorage) -> None:
+        storage.add_run(make_run("r1"))
+        created = storage.get_run_record_by_id("r1")
+        assert created is not None and (created.pid, created.hostname) == (None, None)
+        start = dataclasses.replace(pipeline_event(DagsterEventType.PIPELINE_START), pid=4242)
+        storage.handle_run_event("r1", start, 10.0)
+        started = storage.get_run_record_by_id("r1")
+        assert started is not None
+        assert (started.pid, started.hostname) == (4242, socket.gethostname())
+        storage.handle_run_event("r1", pipeline_event(DagsterEventType.PIPELINE_SUCCESS), 11.0)
+        done = storage.get_run_record_by_id("r1")
+        assert done is not None and done.pid == 4242 and done.end_time == 11.0
+
+    def test_mark_dead_run_failed_is_a_compare_and_set(self, storage: RunStorage) -> None:
+        storage.add_run(make_run("r1"))
+        storage.add_run(make_run("r2"))
+        start = dataclasses.replace(pipeline_event(DagsterEventType.PIPELINE_START), pid=4242)
+        storage.handle_run_event("r1", start, 10.0)
+        assert not storage.mark_dead_run_failed("r1", 999, 20.0)  # another process
+        assert not storage.mark_dead_run_failed("r2", 4242, 20.0)  # not started
+        assert not storage.mark_dead_run_failed("nope", 4242, 20.0)
+        assert storage.mark_dead_run_failed("r1", 4242, 20.0)
+        assert not storage.mark_dead_run_failed("r1", 4242, 21.0)  # only once
+        record = storage.get_run_record_by_id("r1")
+        assert record is not None
+        assert record.status == PipelineRunStatus.FAILURE
+        assert (record.start_time, record.end_time) == (10.0, 20.0)
+        other = storage.get_run_by_id("r2")
+        assert other is not None and other.status == PipelineRunStatus.NOT_STARTED
+
     def test_update_status_of_unknown_run_raises(self, storage: RunStorage) -> None:
         with pytest.raises(DagsterRunNotFoundError, match="nope"):
             storage.update_run_status("nope", PipelineRunStatus.CANCELED)
@@ -371,6 +403,8 @@ class EventLogStorageSuite:
         assert ops[0].dagster_event.event_specific_data.step_output_handle == StepOutputHandle(
             "a.compute"
         )
+        # enums come back as their members, not as equal strings (readers call ``op.value``)
+        assert type(ops[0].dagster_event.event_specific_data.op) is ObjectStoreOperationType
         assert storage.get_logs_for_run("r1", of_type="STEP_FAILURE") == []
         after = storage.get_logs_for_run("r1", cursor=2, of_type="PIPELINE_START")
         assert after == []

@@ -1,0 +1,285 @@
+"""Event-log storage in a SQLite file: :class:`SqliteEventLogStorage` (the persistent instance's).
+
+Table ``event_logs`` (schema version :data:`SCHEMA_VERSION`, component ``event_log``): one row
+per :class:`~notebook_pipelines.events.EventRecord` — ``id`` (``INTEGER PRIMARY KEY``: assigned
+increasing, the order records were stored in; without the ``AUTOINCREMENT`` keyword, whose extra
+page write per commit buys only that ids of deleted newest rows are never handed out again, which
+no reader relies on: cursors are positions within a run), ``run_id``, ``step_key``, ``event_type`` (``NULL`` for a ``context.log``
+message), ``timestamp``, ``level`` and the record itself as JSON
+(:func:`notebook_pipelines.serdes.serialize`), so it reads back equal (``==``). Indexed on
+(``run_id``, ``id``) — a run's log in order, and the cursor — and on ``step_key``, ``event_type``
+and ``timestamp``. A record's index in its run (the cursor of
+:meth:`~.event_log.EventLogStorage.get_logs_for_run`) is its position among the run's rows.
+
+Each commit's cost is dominated by the pages it writes (the table, and one or more per index:
+the ``event_type`` index alone costs about 10 µs per record in the chain benchmark); WAL
+checkpoints run in a background thread (:mod:`.sqlite_base`).
+
+**Batched writes.** :meth:`SqliteEventLogStorage.store_event` appends the record to a buffer;
+the buffer is written in one transaction (one ``executemany``, one commit) when:
+
+- the record ends something: a step (``STEP_SUCCESS``, ``STEP_FAILURE``, ``STEP_SKIPPED``,
+  ``STEP_UP_FOR_RETRY``), a hook (``HOOK_COMPLETED``, ``HOOK_ERRORED``, ``HOOK_SKIPPED``) or a
+  run (``PIPELINE_SUCCESS``, ``PIPELINE_FAILURE``, ``PIPELINE_INIT_FAILURE``), or starts one
+  (``PIPELINE_START``) — see :data:`FLUSH_EVENT_TYPES`;
+- the record is any other run-level Dagster event (no step key: the engine events of resource
+  set-up and teardown, which come before ``PIPELINE_START`` and after the run's last event — a
+  handful per run), so a finished run is entirely on disk;
+- the record is at level ``ERROR`` or above (an error is never left in memory);
+- the buffer holds ``batch_size`` records, or its oldest record waited ``flush_interval_s``;
+- anything reads or deletes records of this file in this process (every storage of this process
+  on the same file is flushed first, so readers see every record already handed to
+  ``store_event``);
+- :meth:`~SqliteEventLogStorage.flush`, :meth:`~SqliteEventLogStorage.dispose`, the storage
+  being garbage-collected, and interpreter exit.
+
+So a record is on disk no later than its step's terminal event: if the process dies, the stored
+log ends with a complete step (or with records of the step that was running). Records are
+committed in the order they were stored. In a forked child the buffer inherited from the parent
+is dropped (the parent writes those records).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import weakref
+from typing import Any
+
+from ..errors import DagsterEventLogInvalidForRun, DagsterInvariantViolationError
+from ..events import DagsterEventType, EventRecord
+from ..serdes import deserialize, serialize
+from .event_log import EventLogStorage, check_cursor, event_type_value
+from .sqlite_base import Schema, SqliteDatabase, on_fork_in_child
+
+_log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+SCHEMA = Schema(
+    "event_log",
+    SCHEMA_VERSION,
+    (
+        """CREATE TABLE IF NOT EXISTS event_logs (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            step_key TEXT,
+            event_type TEXT,
+            timestamp REAL NOT NULL,
+            level INTEGER NOT NULL,
+            event TEXT NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS event_logs_run_id ON event_logs (run_id, id)",
+        "CREATE INDEX IF NOT EXISTS event_logs_step_key ON event_logs (step_key)",
+        "CREATE INDEX IF NOT EXISTS event_logs_event_type ON event_logs (event_type)",
+        "CREATE INDEX IF NOT EXISTS event_logs_timestamp ON event_logs (timestamp)",
+    ),
+    "event log",
+)
+
+#: Event types whose record is committed at once, with every record buffered before it.
+FLUSH_EVENT_TYPES = frozenset(
+    {
+        "STEP_SUCCESS",
+        "STEP_FAILURE",
+        "STEP_SKIPPED",
+        "STEP_UP_FOR_RETRY",
+        "HOOK_COMPLETED",
+        "HOOK_ERRORED",
+        "HOOK_SKIPPED",
+        "PIPELINE_START",
+        "PIPELINE_SUCCESS",
+        "PIPELINE_FAILURE",
+        "PIPELINE_INIT_FAILURE",
+    }
+)
+
+DEFAULT_BATCH_SIZE = 256
+DEFAULT_FLUSH_INTERVAL_S = 1.0
+
+_INSERT = (
+    "INSERT INTO event_logs (run_id, step_key, event_type, timestamp, level, event) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+# The run's records from index ``cursor + 1`` on: the subquery finds that record's id in the
+# (run_id, id) index alone, so skipped records are never read from the table.
+_SELECT_AFTER = (
+    "SELECT id, event FROM event_logs WHERE run_id = ? AND id >= "
+    "(SELECT id FROM event_logs WHERE run_id = ? ORDER BY id LIMIT 1 OFFSET ?)"
+)
+# (``+event_type``: walk the run's records, not every record of that type in every later run)
+_SELECT_AFTER_OF_TYPE = f"{_SELECT_AFTER} AND +event_type = ?"
+
+Row = tuple[str, Any, Any, float, int, str]
+
+
+class _Writer:
+    """The records not yet committed and the database they go to.
+
+    Separate from the storage so that a finalizer can flush it when the storage is collected
+    or the interpreter exits. The buffer is guarded by the database's lock.
+    """
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        self.db = db
+        self.buffer: list[Row] = []
+        self.oldest = 0.0  # time.monotonic() when the first buffered record arrived
+
+    def flush(self) -> None:
+        with self.db.lock:
+            rows = self.buffer
+            if not rows:
+                return
+            self.buffer = []
+            try:
+                self.db.write(lambda conn: conn.executemany(_INSERT, rows))
+            except BaseException:
+                self.buffer = rows + self.buffer  # kept for the next flush
+                raise
+
+    def close(self) -> None:
+        """Flush and close; never raises (runs at garbage collection and at exit)."""
+        try:
+            self.flush()
+        except Exception:
+            _log.exception("Could not write %d event records to %s", len(self.buffer), self.db.path)
+        try:
+            self.db.close()
+        except Exception:
+            pass
+
+
+# Every writer of this process, by database path: readers flush the writers of their file.
+_WRITERS: dict[str, weakref.WeakSet[_Writer]] = {}
+
+
+def _drop_inherited_buffers() -> None:
+    for writers in _WRITERS.values():
+        for writer in writers:
+            writer.buffer = []
+
+
+on_fork_in_child(_drop_inherited_buffers)
+
+
+class SqliteEventLogStorage(EventLogStorage):
+    """Event records in the SQLite file ``path`` (created with its folder if missing).
+
+    ``batch_size`` and ``flush_interval_s`` bound how many records, and for how long, wait in
+    memory (see the module docstring for when records are committed). Several storages, in this
+    process or others, may write to one file at once.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        flush_interval_s: float = DEFAULT_FLUSH_INTERVAL_S,
+    ) -> None:
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise DagsterInvariantViolationError(
+                f"SqliteEventLogStorage: batch_size must be a positive integer, got {batch_size!r}"
+            )
+        self._db = SqliteDatabase(path, SCHEMA, background_checkpoints=True)
+        self._writer = _Writer(self._db)
+        self._batch_size = batch_size
+        self._flush_interval_s = float(flush_interval_s)
+        _WRITERS.setdefault(self._db.path, weakref.WeakSet()).add(self._writer)
+        self._finalizer = weakref.finalize(self, self._writer.close)
+
+    @property
+    def path(self) -> str:
+        return self._db.path
+
+    @property
+    def is_persistent(self) -> bool:
+        return True
+
+    def store_event(self, record: EventRecord) -> None:
+        event = record.dagster_event
+        event_type = None if event is None else event.event_type_value
+        try:
+            text = serialize(record)
+        except TypeError as error:
+            raise DagsterInvariantViolationError(
+                f"A {event_type or 'log'} record of run {record.run_id}"
+                f"{f' (step {record.step_key})' if record.step_key else ''} cannot be stored in "
+                f"{self.path}: {error}. Event data must be plain data (JSON values and "
+                "@serializable records)."
+            ) from error
+        row = (record.run_id, record.step_key, event_type, record.timestamp, record.level, text)
+        writer = self._writer
+        with self._db.lock:
+            buffer = writer.buffer
+            now = time.monotonic()
+            if not buffer:
+                writer.oldest = now
+            buffer.append(row)
+            if (
+                event_type in FLUSH_EVENT_TYPES
+                or (event_type is not None and record.step_key is None)
+                or record.level >= logging.ERROR
+                or len(buffer) >= self._batch_size
+                or now - writer.oldest >= self._flush_interval_s
+            ):
+                writer.flush()
+
+    def flush(self) -> None:
+        """Commit every record this process handed to this file's storages."""
+        for writer in list(_WRITERS.get(self._db.path, ())):
+            if writer.buffer:
+                writer.flush()
+
+    def get_logs_for_run(
+        self,
+        run_id: str,
+        cursor: int = -1,
+        of_type: DagsterEventType | str | None = None,
+    ) -> list[EventRecord]:
+        check_cursor(cursor)
+        self.flush()
+        if of_type is None:
+            rows = self._db.read(_SELECT_AFTER + " ORDER BY id", (run_id, run_id, cursor + 1))
+        else:
+            wanted = event_type_value(of_type)
+            rows = self._db.read(
+                _SELECT_AFTER_OF_TYPE + " ORDER BY id", (run_id, run_id, cursor + 1, wanted)
+            )
+        return [self._record(run_id, row_id, text) for row_id, text in rows]
+
+    def _record(self, run_id: str, row_id: int, text: str) -> EventRecord:
+        try:
+            record = deserialize(text)
+        except Exception as error:
+            raise DagsterEventLogInvalidForRun(
+                run_id,
+                f"The event log of run {run_id} cannot be read: row {row_id} of {self.path} "
+                f"is not a stored event record ({type(error).__name__}: {error}).",
+            ) from error
+        if not isinstance(record, EventRecord):
+            raise DagsterEventLogInvalidForRun(
+                run_id,
+                f"The event log of run {run_id} cannot be read: row {row_id} of {self.path} "
+                f"holds a {type(record).__name__}, not an EventRecord.",
+            )
+        return record
+
+    def delete_events(self, run_id: str) -> None:
+        self.flush()
+        self._db.write(
+            lambda conn: conn.execute("DELETE FROM event_logs WHERE run_id = ?", (run_id,))
+        )
+
+    def wipe(self) -> None:
+        self.flush()
+        self._db.write(lambda conn: conn.execute("DELETE FROM event_logs"))
+
+    def dispose(self) -> None:
+        """Commit the buffered records and close the connection (reopened if used again)."""
+        self.flush()
+        self._db.close()
+
+    def __repr__(self) -> str:
+        return f"<SqliteEventLogStorage {self.path}>"
