@@ -1,0 +1,142 @@
+"""Faults a run must survive without losing what was stored: Ctrl-C in the middle of a run, and a
+re-execution whose parent's intermediate file was deleted."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from notebook_pipelines import (
+    DagsterInstance,
+    DagsterStepOutputNotFoundError,
+    PipelineRunStatus,
+    execute_pipeline,
+    lambda_solid,
+    pipeline,
+    reexecute_pipeline,
+)
+
+SCRIPT = """
+import sys, time
+from pathlib import Path
+from notebook_pipelines import DagsterInstance, execute_pipeline, lambda_solid, pipeline
+
+@lambda_solid
+def quick() -> int:
+    return 1
+
+@lambda_solid
+def slow(x: int) -> int:
+    Path(sys.argv[2]).write_text("started")
+    time.sleep(60)
+    return x
+
+@pipeline
+def interrupted():
+    slow(quick())
+
+instance = DagsterInstance.local_temp(sys.argv[1])
+try:
+    execute_pipeline(interrupted, instance=instance)
+except KeyboardInterrupt:
+    sys.exit(42)
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_cancels_the_run_and_keeps_every_event(tmp_path: Path) -> None:
+    script = tmp_path / "run.py"
+    script.write_text(textwrap.dedent(SCRIPT))
+    marker = tmp_path / "started"
+    home = tmp_path / "home"
+    proc = subprocess.Popen([sys.executable, str(script), str(home), str(marker)])
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert proc.poll() is None, "the run ended before its slow step started"
+        assert time.monotonic() < deadline, "the slow step never started"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 42
+
+    instance = DagsterInstance.local_temp(home)
+    (run,) = instance.get_runs()
+    assert run.status == PipelineRunStatus.CANCELED
+    events = [
+        (r.dagster_event.event_type_value, r.dagster_event.step_key)
+        for r in instance.all_logs(run.run_id)
+        if r.dagster_event is not None
+    ]
+    assert ("STEP_SUCCESS", "quick.compute") in events
+    assert ("STEP_START", "slow.compute") in events
+    assert ("STEP_FAILURE", "slow.compute") in events
+    assert events[-1][0] in ("PIPELINE_FAILURE", "ENGINE_EVENT")
+    assert ("PIPELINE_FAILURE", None) in events
+    failure = next(
+        r
+        for r in instance.all_logs(run.run_id)
+        if r.dagster_event is not None and r.dagster_event.event_type_value == "STEP_FAILURE"
+    )
+    assert "interrupted" in failure.user_message
+
+
+@lambda_solid
+def first() -> int:
+    return 2
+
+
+@lambda_solid
+def second(x: int) -> int:
+    return x * 10
+
+
+@lambda_solid
+def third(x: int) -> int:
+    if os.environ.get("FAULTS_THIRD_FAILS") == "1":
+        raise ValueError("third failed")
+    return x + 1
+
+
+@pipeline
+def three():
+    third(second(first()))
+
+
+def test_reexecution_with_a_deleted_parent_intermediate_names_it_and_keeps_the_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instance = DagsterInstance.local_temp(tmp_path / "home")
+    run_config = {"intermediate_storage": {"filesystem": {}}}
+    monkeypatch.setenv("FAULTS_THIRD_FAILS", "1")
+    parent = execute_pipeline(three, run_config=run_config, instance=instance, raise_on_error=False)
+    assert not parent.success
+    stored = Path(instance.intermediates_directory(parent.run_id)) / "second.compute" / "result"
+    assert stored.exists()
+    stored.unlink()
+    monkeypatch.setenv("FAULTS_THIRD_FAILS", "0")
+
+    with pytest.raises(DagsterStepOutputNotFoundError) as raised:
+        reexecute_pipeline(
+            three,
+            parent.run_id,
+            run_config=run_config,
+            step_selection=["third.compute"],
+            instance=instance,
+        )
+    message = str(raised.value)
+    assert "second.compute" in message and "result" in message
+
+    parent_run = instance.get_run_by_id(parent.run_id)
+    assert parent_run is not None and parent_run.status == PipelineRunStatus.FAILURE
+    child = next(r for r in instance.get_runs() if r.parent_run_id == parent.run_id)
+    assert child.status == PipelineRunStatus.FAILURE
+    kinds = [
+        r.dagster_event.event_type_value for r in instance.all_logs(child.run_id) if r.dagster_event
+    ]
+    assert kinds == ["PIPELINE_INIT_FAILURE"]
