@@ -8,6 +8,7 @@ from typing import Any
 
 from .definitions.dependency import DependencyDefinition, SolidInvocation
 from .definitions.environment import EnvironmentConfig, build_environment_config
+from .definitions.executor import ExecutorRequirement
 from .definitions.io import OutputDefinition
 from .definitions.mode import ModeDefinition
 from .definitions.pipeline import PipelineDefinition, dependencies_of
@@ -18,6 +19,7 @@ from .errors import (
     DagsterInvalidDefinitionError,
     DagsterInvariantViolationError,
     DagsterRunNotFoundError,
+    DagsterUnmetExecutorRequirementsError,
 )
 from .events import DagsterEvent
 from .execution.contexts import PlanExecutionContext
@@ -28,6 +30,7 @@ from .execution.results import (
 )
 from .execution.run import execute_run_iterator
 from .plan.plan import ExecutionPlan
+from .reconstruct import ReconstructablePipeline, make_reconstructable
 from .storage.instance import DagsterInstance
 from .storage.runs import PipelineRun
 from .user_events import Output
@@ -261,12 +264,14 @@ class _PreparedRun:
         instance: DagsterInstance,
         env: EnvironmentConfig,
         plan: ExecutionPlan,
+        fit: _ExecutorFit,
     ):
         self.pipeline_def = pipeline_def
         self.pipeline_run = pipeline_run
         self.instance = instance
         self.env = env
         self.plan = plan
+        self.fit = fit
         self.context: PlanExecutionContext | None = None
 
     def _ready(self, context: PlanExecutionContext) -> None:
@@ -281,6 +286,8 @@ class _PreparedRun:
             self.plan,
             raise_on_error,
             self._ready,
+            pipeline=self.fit.pipeline,
+            notices=self.fit.notices,
         )
 
     def execute(self, raise_on_error: bool) -> PipelineExecutionResult:
@@ -391,11 +398,13 @@ def _prepare_run(
     run_config, mode, run_tags, solid_selection = _resolve_args(
         pipeline_def, run_config, mode, preset, tags, solid_selection
     )
+    full_def = pipeline_def
     pipeline_def = pipeline_def.subset_for_execution(solid_selection)
     mode_def = pipeline_def.get_mode_definition(mode)
     env = build_environment_config(pipeline_def, run_config, mode_def)
+    fit = _fit_executor(pipeline, full_def, pipeline_def, mode_def, run_config, env, instance)
+    run_config, env, instance = fit.run_config, fit.env, fit.instance
     plan = ExecutionPlan.build(pipeline_def, env)
-    instance = instance or DagsterInstance.ephemeral()
     pipeline_run = instance.create_run(
         pipeline_def.name,
         run_config=run_config,
@@ -406,7 +415,7 @@ def _prepare_run(
         execution_plan_snapshot=_plan_snapshot(plan),
         pipeline_snapshot=pipeline_snapshot(pipeline_def),
     )
-    return _PreparedRun(pipeline_def, pipeline_run, instance, env, plan)
+    return _PreparedRun(pipeline_def, pipeline_run, instance, env, plan, fit)
 
 
 def _prepare_reexecution(
@@ -430,6 +439,7 @@ def _prepare_reexecution(
             f"No parent run with id {parent_run_id} in the instance.", invalid_run_id=parent_run_id
         )
     pipeline_def = _pipeline_def(pipeline)
+    full_def = pipeline_def
     run_config, mode, run_tags, _ = _resolve_args(
         pipeline_def, run_config, mode, preset, tags, None
     )
@@ -437,6 +447,8 @@ def _prepare_reexecution(
         pipeline_def = pipeline_def.subset_for_execution(list(parent.solid_selection))
     mode_def = pipeline_def.get_mode_definition(mode or parent.mode)
     env = build_environment_config(pipeline_def, run_config, mode_def)
+    fit = _fit_executor(pipeline, full_def, pipeline_def, mode_def, run_config, env, instance)
+    run_config, env = fit.run_config, fit.env
     step_keys = None
     if step_selection is not None:
         parent_deps = (parent.execution_plan_snapshot or {}).get("step_deps")
@@ -468,7 +480,79 @@ def _prepare_reexecution(
         execution_plan_snapshot=_plan_snapshot(plan),
         pipeline_snapshot=pipeline_snapshot(pipeline_def),
     )
-    return _PreparedRun(pipeline_def, pipeline_run, instance, env, plan)
+    return _PreparedRun(pipeline_def, pipeline_run, instance, env, plan, fit)
+
+
+class _ExecutorFit:
+    """What the chosen executor needs of the run, provided: a reconstructable pipeline,
+    persistent intermediates, a non-ephemeral instance — and notices saying what was changed."""
+
+    def __init__(
+        self,
+        pipeline: Any,
+        run_config: dict[str, Any],
+        env: EnvironmentConfig,
+        instance: DagsterInstance,
+        notices: list[str],
+    ):
+        self.pipeline = pipeline
+        self.run_config = run_config
+        self.env = env
+        self.instance = instance
+        self.notices = notices
+
+
+def _fit_executor(
+    pipeline: Any,
+    full_def: PipelineDefinition,
+    pipeline_def: PipelineDefinition,
+    mode_def: ModeDefinition,
+    run_config: Mapping[str, Any],
+    env: EnvironmentConfig,
+    instance: DagsterInstance | None,
+) -> _ExecutorFit:
+    run_config = dict(run_config)
+    executor_def = mode_def.executor_def_named(env.execution_name)
+    needs = executor_def.requirements
+    notices: list[str] = []
+    target: Any = pipeline_def
+    if ExecutorRequirement.RECONSTRUCTABLE_PIPELINE in needs:
+        recon = pipeline if isinstance(pipeline, ReconstructablePipeline) else None
+        if recon is None:
+            try:
+                recon = make_reconstructable(full_def)
+            except DagsterInvariantViolationError as exc:
+                raise DagsterUnmetExecutorRequirementsError(
+                    f'The "{executor_def.name}" executor runs steps in other processes, which '
+                    f'must rebuild pipeline "{full_def.name}" from its code, and it cannot be '
+                    f"rebuilt: {exc}"
+                ) from exc
+        target = recon.subset_for_execution(pipeline_def.solid_selection)
+    if ExecutorRequirement.PERSISTENT_INTERMEDIATES in needs:
+        storage_def = (
+            mode_def.system_storage_def_named(env.storage_name)
+            if env.storage_kind == "storage"
+            else mode_def.intermediate_storage_def_named(env.storage_name)
+        )
+        if not storage_def.is_persistent:
+            run_config.pop("storage", None)
+            run_config["intermediate_storage"] = {"filesystem": {}}
+            env = build_environment_config(pipeline_def, run_config, mode_def)
+            notices.append(
+                f'The "{executor_def.name}" executor passes values between processes, so this run '
+                f'uses filesystem intermediates instead of "{storage_def.name}".'
+            )
+    if instance is None:
+        if ExecutorRequirement.NON_EPHEMERAL_INSTANCE in needs:
+            instance = DagsterInstance.local_temp()
+            notices.append(
+                f'No instance was given and the "{executor_def.name}" executor needs one its '
+                f"processes share: using a local temporary instance in {instance.root_directory} "
+                "(removed when this process exits)."
+            )
+        else:
+            instance = DagsterInstance.ephemeral()
+    return _ExecutorFit(target, run_config, env, instance, notices)
 
 
 def _plan_snapshot(plan: ExecutionPlan) -> dict[str, Any]:

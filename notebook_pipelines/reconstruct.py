@@ -125,6 +125,29 @@ def _import_file(path: str, working_directory: str | None) -> Any:
     return module
 
 
+ReconstructionStrategy = Callable[[PipelineDefinition], "ReconstructablePipeline | None"]
+_STRATEGIES: list[ReconstructionStrategy] = []
+
+
+def register_reconstruction_strategy(strategy: ReconstructionStrategy) -> None:
+    """Add a way to make a plain pipeline definition reconstructable, tried before
+    :func:`reconstructable` when an executor needs one (the notebook layer registers one that
+    rebuilds notebook-defined pipelines from their cell modules). ``strategy(pipeline_def)`` returns
+    a :class:`ReconstructablePipeline`, or None when it does not apply."""
+    if strategy not in _STRATEGIES:
+        _STRATEGIES.insert(0, strategy)
+
+
+def make_reconstructable(pipeline_def: PipelineDefinition) -> ReconstructablePipeline:
+    """A reconstructable form of ``pipeline_def``: the registered strategies, then
+    :func:`reconstructable`; its error says why none applies."""
+    for strategy in _STRATEGIES:
+        found = strategy(pipeline_def)
+        if found is not None:
+            return found
+    return reconstructable(pipeline_def)
+
+
 def reconstructable(target: Any) -> ReconstructablePipeline:
     """A :class:`ReconstructablePipeline` for a pipeline (or a zero-argument function returning one)
     defined at the top level of an importable module or a file."""

@@ -6,6 +6,7 @@ and bound late, see :mod:`.builtin`)."""
 from __future__ import annotations
 
 import abc
+import enum
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -28,6 +29,20 @@ class Executor(abc.ABC):
         """The retry policy (a ``Retries`` object)."""
 
 
+class ExecutorRequirement(str, enum.Enum):
+    """What an executor needs of a run; the API provides it or says why it cannot."""
+
+    #: steps run in other processes, which rebuild the pipeline from where its code lives
+    RECONSTRUCTABLE_PIPELINE = "reconstructable_pipeline"
+    #: other processes find the run's folders (intermediates, compute logs) through the instance
+    NON_EPHEMERAL_INSTANCE = "non_ephemeral_instance"
+    #: other processes read the values steps pass each other
+    PERSISTENT_INTERMEDIATES = "persistent_intermediates"
+
+
+MULTIPROCESS_REQUIREMENTS = frozenset(ExecutorRequirement)
+
+
 class ExecutorDefinition:
     """A named way to execute runs; ``executor_creation_fn(init_context) -> Executor``."""
 
@@ -38,6 +53,7 @@ class ExecutorDefinition:
         executor_creation_fn: Callable[[Any], Executor] | None = None,
         required_resource_keys: Iterable[str] | None = None,
         description: str | None = None,
+        requirements: Iterable[ExecutorRequirement] = (),
     ):
         self.name = check_valid_name(name, "executor")
         if executor_creation_fn is None or not callable(executor_creation_fn):
@@ -52,6 +68,7 @@ class ExecutorDefinition:
         self.executor_creation_fn = executor_creation_fn
         self.required_resource_keys = frozenset(required_resource_keys or ())
         self.description = description
+        self.requirements = frozenset(ExecutorRequirement(r) for r in requirements)
 
     @property
     def config_schema(self) -> Field | None:
@@ -104,6 +121,7 @@ multiprocess_executor = ExecutorDefinition(
     },
     executor_creation_fn=BuiltinFactory("notebook_pipelines.executors.multiprocess:create"),
     description="Runs steps in a pool of worker processes.",
+    requirements=MULTIPROCESS_REQUIREMENTS,
 )
 
 default_executors = [in_process_executor, multiprocess_executor]

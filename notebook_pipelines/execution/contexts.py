@@ -91,6 +91,12 @@ class PlanExecutionContext:
             self.log.log_event(event)
         return event
 
+    def forward(self, record: EventRecord) -> None:
+        """Store and log a record made in a worker process of this run: the process that runs the
+        run is the only writer of its events."""
+        self.sink(record)
+        self.log.log_record(record)
+
     def scoped_resources(self, keys: frozenset[str], owner: str) -> ScopedResources:
         """The resources named by ``keys`` (cached per owner and key set)."""
         cache_key = (owner, keys)

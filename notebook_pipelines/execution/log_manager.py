@@ -75,6 +75,18 @@ class DagsterLogManager:
             if python_logger.isEnabledFor(level):
                 python_logger.log(level, message, extra={**self._extra, "step_key": event.step_key})
 
+    def log_record(self, record: EventRecord) -> None:
+        """Pass a record stored elsewhere (e.g. made in a worker process) to the Python loggers."""
+        if record.dagster_event is not None:
+            self.log_event(record.dagster_event)
+            return
+        if record.level < self.min_level:
+            return
+        extra = {**self._extra, "step_key": record.step_key}
+        for python_logger in self.loggers:
+            if python_logger.isEnabledFor(record.level):
+                python_logger.log(record.level, record.user_message, extra=extra)
+
     def debug(self, msg: Any, **kwargs: Any) -> None:
         self.log(logging.DEBUG, msg, **kwargs)
 

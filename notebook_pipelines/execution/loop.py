@@ -15,9 +15,8 @@ from ..plan.active import ActiveExecution
 from ..plan.plan import ExecutionPlan
 from ..plan.retries import Retries
 from .contexts import PlanExecutionContext
-from .hooks import run_hooks
-from .step import execute_step
 from .step_events import step_event
+from .step_runner import run_step
 
 
 def inner_plan_execution_iterator(
@@ -34,25 +33,9 @@ def inner_plan_execution_iterator(
             if step is None:
                 active.sleep_until_ready()
                 continue
-            step_context = plan_context.for_step(step)
-            events = execute_step(step_context, retries)
-            if compute_logs is not None:
-                events = compute_logs.wrap(step.key, events)
-            step_events: list[DagsterEvent] = []
-            closing = False
-            try:
-                for event in events:
-                    active.handle_event(event)
-                    step_events.append(event)
-                    yield event
-            except GeneratorExit:
-                closing = True
-                raise
-            finally:
-                # hooks also run when the step re-raises (raise_on_error), but not when the
-                # consumer closed the iterator (nothing may be yielded then)
-                if step.hook_defs and step_events and not closing:
-                    yield from run_hooks(step_context, step_events)
+            for event in run_step(plan_context.for_step(step), retries, compute_logs):
+                active.handle_event(event)
+                yield event
     finally:
         if compute_logs is not None:
             compute_logs.close()
