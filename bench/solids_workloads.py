@@ -7,11 +7,25 @@ from (`notebook_pipelines` or `dagster`), which is the point of implementing the
 from types import ModuleType
 from typing import Any
 
-from harness import QUIET_RUN_CONFIG
+from harness import (
+    PERSISTENT_RUN_CONFIG,
+    QUIET_RUN_CONFIG,
+    PersistentOutcome,
+    PersistentWorkload,
+    persistent_home,
+)
 
 
 def build(api: ModuleType, kind: str, size: int) -> Any:
-    """A chain of `size` solids, or a fan-out of `size` solids between a source and a fan-in."""
+    """A chain of `size` solids, or a fan-out of `size` solids between a source and a fan-in.
+
+    "pchain": the chain together with a persistent instance of its own,
+    `api.DagsterInstance.local_temp(folder)` (SQLite run and event storage in that folder).
+    """
+    if kind == "pchain":
+        home = persistent_home(size)
+        instance = api.DagsterInstance.local_temp(home)
+        return PersistentWorkload(build(api, "chain", size), instance, home)
 
     @api.solid
     def source(_context) -> int:
@@ -48,12 +62,20 @@ def build(api: ModuleType, kind: str, size: int) -> Any:
 
 
 def run(api: ModuleType, pipeline: Any) -> Any:
-    """One run with the default (ephemeral, in-memory) instance and the console logger quiet."""
+    """One run with the console logger quiet: with the default (ephemeral, in-memory) instance, or
+    for a "pchain" on its persistent instance with `intermediate_storage: {filesystem: {}}`."""
+    if isinstance(pipeline, PersistentWorkload):
+        result = api.execute_pipeline(
+            pipeline.definition, run_config=PERSISTENT_RUN_CONFIG, instance=pipeline.instance
+        )
+        return PersistentOutcome(result, pipeline.home)
     return api.execute_pipeline(pipeline, run_config=QUIET_RUN_CONFIG)
 
 
 def result_of(result: Any, kind: str, size: int) -> object:
     """The last solid's output, or None when the run failed."""
+    if isinstance(result, PersistentOutcome):
+        result = result.result
     if not result.success:
         return None
     if kind == "fanout":

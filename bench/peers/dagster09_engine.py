@@ -2,6 +2,11 @@
 
 The very same workload code as ours (bench/solids_workloads.py), with `dagster` as the API module:
 @solid, @pipeline, execute_pipeline with the default ephemeral instance. Prints one JSON object.
+
+"pchain" (persistent): `DagsterInstance.local_temp(folder)` (SQLite run storage, one SQLite event
+log per run, compute logs captured per step) and `intermediate_storage: {filesystem: {}}`, which
+0.9.22 accepts (its system storage, `storage: {filesystem: {}}`, is deprecated there); the
+intermediates land in `storage/<run_id>/intermediates/<step>.compute/result`.
 """
 
 import sys

@@ -2,6 +2,16 @@
 
 The same shapes as bench/solids_workloads.py in today's vocabulary: @op, @job and
 `job.execute_in_process()` (its in-process path, with an ephemeral instance). Prints one JSON object.
+
+"pchain" (persistent): `job.execute_in_process(instance=DagsterInstance.local_temp(folder),
+resources={"io_manager": FilesystemIOManager()})`. The io manager has to be given: a job's default
+io manager is the filesystem one, but `execute_in_process` swaps that default for `mem_io_manager`
+whatever the instance (dagster/_core/definitions/job_definition.py, `_swap_default_io_man`), so
+without it the "persistent" run would keep its intermediates in memory. FilesystemIOManager()
+pickles each output under the instance's `storage/` folder, as the default io manager does
+(`fs_io_manager`, the same thing, warns on every run that it is superseded).
+harness.check_intermediates verifies the files are there after each run
+(`storage/<run_id>/<op>/result`).
 """
 
 import sys
@@ -15,6 +25,11 @@ import harness
 
 
 def build(kind: str, size: int) -> Any:
+    if kind == "pchain":
+        home = harness.persistent_home(size)
+        instance = dagster.DagsterInstance.local_temp(home)
+        return harness.PersistentWorkload(build("chain", size), instance, home)
+
     @dagster.op
     def source() -> int:
         return 0
@@ -50,10 +65,19 @@ def build(kind: str, size: int) -> Any:
 
 
 def run(job: Any) -> Any:
+    if isinstance(job, harness.PersistentWorkload):
+        result = job.definition.execute_in_process(
+            run_config=harness.QUIET_RUN_CONFIG,
+            instance=job.instance,
+            resources={"io_manager": dagster.FilesystemIOManager()},
+        )
+        return harness.PersistentOutcome(result, job.home)
     return job.execute_in_process(run_config=harness.QUIET_RUN_CONFIG)
 
 
 def result_of(result: Any, kind: str, size: int) -> object:
+    if isinstance(result, harness.PersistentOutcome):
+        result = result.result
     if not result.success:
         return None
     if kind == "fanout":

@@ -1,0 +1,516 @@
+"""The Dask executor (extra ``dask``): each step of the plan is a ``dask.distributed`` task.
+
+Add it to a mode — ``ModeDefinition(executor_defs=default_executors + [dask_executor])`` — and
+select it with ``execution: {dask: {config: {cluster: {local: {...}} | {existing: {address}}}}}``.
+
+How a run goes:
+
+- the parent submits every step as a task whose arguments include the futures of the steps it
+  depends on, keyed ``<run_id>-<step_key>`` with the step's ``dagster/priority``: Dask schedules the
+  steps, in dependency order, on whichever workers it likes;
+- in a worker, the task gets the run's :class:`~..execution.worker.StepWorker` (built once per run
+  per worker process: pipeline, resources and storage are set up once) and runs the step — or, when
+  an upstream step failed, was skipped or did not yield an output the step needs, does not run it
+  and reports it skipped (the rule of :class:`~..plan.active.ActiveExecution`, applied to the
+  summaries its upstream tasks returned). A step that requests a retry runs again in the same task
+  after ``seconds_to_wait`` (``STEP_UP_FOR_RETRY`` then ``STEP_RESTARTED``);
+- every record a worker makes travels to the parent while the step runs, through a Dask ``Queue``
+  named after the run; the parent stores and logs it (it is the only writer of the run's events)
+  and yields its event;
+- at the end, each worker that ran a step tears its resources down (a task pinned to that worker),
+  and the parent closes the client — and the cluster, when it started one.
+
+Values pass between steps through the run's filesystem intermediates under the instance's root
+directory: every worker of a local cluster reaches it; workers on other machines need that directory
+on a shared filesystem at the same path.
+
+Importing this module without ``dask.distributed`` raises an ``ImportError`` saying how to install
+the extra.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+try:
+    import distributed
+except ImportError as _exc:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ImportError(
+        "The dask executor needs dask.distributed, which is not installed: "
+        "pip install 'notebook-pipelines[dask]'"
+    ) from _exc
+
+from ..config import Bool, Field, Int, Selector, String
+from ..definitions.executor import (
+    MULTIPROCESS_REQUIREMENTS,
+    Executor,
+    ExecutorDefinition,
+    retries_config_field,
+)
+from ..errors import DagsterInvariantViolationError, serializable_error_info_from_exc_info
+from ..events import DagsterEvent, EngineEventData, EventRecord, StepFailureData
+from ..execution.contexts import PlanExecutionContext
+from ..execution.step_events import step_event
+from ..execution.worker import StepWorker, worker_instance
+from ..plan.plan import ExecutionPlan
+from ..plan.retries import Retries
+from ..plan.steps import ExecutionStep, FromMultipleSources, FromStepOutput
+from ..serdes import deserialize, serialize
+from ..storage.runs import PipelineRun
+from ..user_events import EventMetadataEntry
+
+__all__ = ["DaskExecutor", "create", "dask_executor"]
+
+#: how long the parent waits for each worker's resource teardown at the end of a run
+TEARDOWN_TIMEOUT = 60.0
+
+
+# --- what a task needs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What a worker needs to run steps of a run (picklable, sent with every task)."""
+
+    #: a ``ReconstructablePipeline`` (``reconstruct`` is in this layer: not imported here)
+    pipeline: Any
+    pipeline_run: PipelineRun
+    instance_root: str
+    capture_compute_logs: bool
+    queue_name: str
+
+    @property
+    def run_id(self) -> str:
+        return self.pipeline_run.run_id
+
+
+class _WorkerRun:
+    """A run's state in one worker process: its StepWorker and the queue to the parent."""
+
+    def __init__(self, spec: RunSpec):
+        self.queue = distributed.Queue(spec.queue_name)
+        self.lock = threading.Lock()  # one step at a time per process (fd capture, resources)
+        instance = worker_instance(spec.instance_root, spec.capture_compute_logs)
+        self.step_worker = StepWorker(
+            spec.pipeline.get_definition(), spec.pipeline_run, instance, self.send_record
+        )
+
+    def send_record(self, record: EventRecord) -> None:
+        self.queue.put(["r", serialize(record)])
+
+
+_RUNS: dict[str, _WorkerRun] = {}
+_RUNS_LOCK = threading.Lock()
+
+
+def _worker_run(spec: RunSpec) -> _WorkerRun:
+    with _RUNS_LOCK:
+        run = _RUNS.get(spec.run_id)
+        if run is None:
+            run = _RUNS[spec.run_id] = _WorkerRun(spec)
+        return run
+
+
+# --- the tasks --------------------------------------------------------------------------------------
+
+
+def run_step_task(spec: RunSpec, step_key: str, *upstream: Mapping[str, Any]) -> dict[str, Any]:
+    """The Dask task of one step: run it (with its retries) or report it skipped. Returns a summary
+    (``step_key``, ``produced`` output names, ``failed``, ``skipped``) for its downstream tasks."""
+    summary: dict[str, Any] = {
+        "step_key": step_key,
+        "produced": [],
+        "failed": False,
+        "skipped": False,
+    }
+    address = _worker_address()
+    run: _WorkerRun | None = None
+    try:
+        run = _worker_run(spec)
+        step = run.step_worker.plan.get_step_by_key(step_key)
+        if not inputs_available(step, {u["step_key"]: u for u in upstream}):
+            summary["skipped"] = True
+        else:
+            _run_with_retries(run, step_key, summary)
+    except Exception:
+        # an engine error (the pipeline cannot be rebuilt here, the queue is gone...): the parent
+        # reports it as the step's failure
+        summary["failed"] = True
+        error = serialize(serializable_error_info_from_exc_info())
+        _send_done(spec, run, ["d", step_key, summary, address, error])
+        return summary
+    _send_done(spec, run, ["d", step_key, summary, address, None])
+    return summary
+
+
+def _run_with_retries(run: _WorkerRun, step_key: str, summary: dict[str, Any]) -> None:
+    attempts = 0
+    while True:
+        with run.lock:
+            events = run.step_worker.run(step_key, attempts)
+        retry = None
+        for event in events:
+            kind = event.event_type_value
+            if kind == "STEP_OUTPUT":
+                summary["produced"].append(event.event_specific_data.step_output_handle.output_name)
+            elif kind == "STEP_FAILURE":
+                summary["failed"] = True
+            elif kind == "STEP_UP_FOR_RETRY":
+                retry = event
+        if retry is None:
+            return
+        attempts += 1
+        time.sleep(retry.event_specific_data.seconds_to_wait or 0)
+
+
+def _send_done(spec: RunSpec, run: _WorkerRun | None, message: list[Any]) -> None:
+    queue = run.queue if run is not None else distributed.Queue(spec.queue_name)
+    queue.put(message)
+
+
+def inputs_available(step: ExecutionStep, upstream: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Whether every input of ``step`` can be loaded, given the summaries of its upstream steps in
+    this plan (``ActiveExecution``'s rule: a step outside the plan left its output in storage; one
+    in the plan must have produced it without failing; a fan-in input needs one of its sources)."""
+
+    def available(step_key: str, output_name: str) -> bool:
+        summary = upstream.get(step_key)
+        if summary is None:
+            return True
+        return not summary["failed"] and output_name in summary["produced"]
+
+    for step_input in step.step_inputs:
+        source = step_input.source
+        if isinstance(source, FromStepOutput):
+            handle = source.step_output_handle
+            if not available(handle.step_key, handle.output_name):
+                return False
+        elif isinstance(source, FromMultipleSources) and not any(
+            available(s.step_output_handle.step_key, s.step_output_handle.output_name)
+            for s in source.sources
+        ):
+            return False
+    return True
+
+
+def close_run_task(run_id: str) -> bool:
+    """Tear down this worker process's resources of run ``run_id`` (their records go to the
+    parent through the queue). False when this process had nothing of that run."""
+    with _RUNS_LOCK:
+        run = _RUNS.pop(run_id, None)
+    if run is None:
+        return False
+    with run.lock:
+        run.step_worker.close()
+    run.queue.close()
+    return True
+
+
+def _worker_address() -> str:
+    try:
+        return distributed.get_worker().address
+    except ValueError:
+        return ""
+
+
+# --- the parent -------------------------------------------------------------------------------------
+
+
+class _Cluster:
+    """The client the run uses, and the local cluster it started (if any)."""
+
+    def __init__(self, config: Mapping[str, Any]):
+        ((kind, options),) = dict(config or {"local": {}}).items()
+        self.cluster: Any = None
+        if kind == "existing":
+            address = options["address"]
+            self.description = f"the Dask cluster at {address}"
+            try:
+                self.client = distributed.Client(address, set_as_default=False)
+            except OSError as exc:
+                raise DagsterInvariantViolationError(
+                    f'The dask executor cannot reach the Dask scheduler at "{address}" '
+                    f"({exc}). Start one (`dask scheduler`, or a LocalCluster) or correct "
+                    "execution:dask:config:cluster:existing:address."
+                ) from exc
+        else:
+            self.cluster = distributed.LocalCluster(
+                n_workers=options.get("n_workers", 2),
+                threads_per_worker=options.get("threads_per_worker", 1),
+                processes=options.get("processes", True),
+                dashboard_address=":0",  # never a fixed port another cluster may hold
+            )
+            self.client = distributed.Client(self.cluster, set_as_default=False)
+            self.description = f"a local Dask cluster at {self.cluster.scheduler_address}"
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+class DaskExecutor(Executor):
+    """Submits each step as a Dask task; Dask schedules them by their dependencies."""
+
+    def __init__(self, pipeline: Any, cluster: Mapping[str, Any], retries: Retries):
+        self.pipeline = pipeline
+        self.cluster_config = dict(cluster)
+        self._retries = retries
+
+    @property
+    def retries(self) -> Retries:
+        return self._retries
+
+    def execute(
+        self, pipeline_context: PlanExecutionContext, execution_plan: ExecutionPlan
+    ) -> Iterator[DagsterEvent]:
+        start = time.perf_counter()
+        cluster = _Cluster(self.cluster_config)
+        run: _ParentRun | None = None
+        try:
+            run = _ParentRun(self, pipeline_context, execution_plan, cluster)
+            workers = len(cluster.client.scheduler_info().get("workers", {}))
+            yield _engine(
+                pipeline_context,
+                f"Executing steps on {cluster.description} ({workers} workers)",
+                EngineEventData(
+                    (EventMetadataEntry.text(str(workers), "workers"),), marker_start="dask"
+                ),
+            )
+            yield from run.run_steps()
+            yield from run.close_workers()
+            elapsed = (time.perf_counter() - start) * 1000
+            yield _engine(
+                pipeline_context,
+                f"Finished steps on {cluster.description} in {elapsed:.0f}ms",
+                EngineEventData(
+                    (EventMetadataEntry.text(str(len(run.futures)), "steps"),), marker_end="dask"
+                ),
+            )
+        finally:
+            try:
+                if run is not None:
+                    run.abandon()
+            finally:
+                cluster.close()
+
+
+class _ParentRun:
+    """The parent's side of one run: submit, consume the queue, report, close the workers."""
+
+    def __init__(
+        self,
+        executor: DaskExecutor,
+        ctx: PlanExecutionContext,
+        plan: ExecutionPlan,
+        cluster: _Cluster,
+    ):
+        self.ctx = ctx
+        self.plan = plan
+        self.client = cluster.client
+        instance = ctx.instance
+        self.spec = RunSpec(
+            executor.pipeline,
+            ctx.pipeline_run,
+            instance.root_directory,
+            instance.compute_log_manager.enabled,
+            f"notebook-pipelines-{ctx.run_id}",
+        )
+        self.queue = distributed.Queue(self.spec.queue_name, client=self.client)
+        self.futures: dict[str, Any] = {}
+        self.steps: dict[str, ExecutionStep] = {}
+        self.finished: set[str] = set()
+        self.lost: set[str] = set()  # tasks that died without reporting (worker lost, cancelled)
+        self.workers: set[str] = set()
+        self.closed = False
+
+    # --- steps ---------------------------------------------------------------------------------
+
+    def submit(self) -> None:
+        keys = set(self.plan.step_keys_to_execute)
+        for step in self.plan.topological_steps():
+            if step.key not in keys:
+                continue
+            self.steps[step.key] = step
+            upstream = [self.futures[k] for k in sorted(step.upstream_step_keys) if k in keys]
+            self.futures[step.key] = self.client.submit(
+                run_step_task,
+                self.spec,
+                step.key,
+                *upstream,
+                key=f"{self.ctx.run_id}-{step.key}",
+                priority=step.priority,
+                pure=False,
+            )
+
+    def run_steps(self) -> Iterator[DagsterEvent]:
+        """Submit every step, then yield the run's events as the workers send them."""
+        self.submit()
+        wait = 0.001
+        while len(self.finished) < len(self.futures):
+            gone = [k for k, f in self.futures.items() if k not in self.finished and _gone(f)]
+            messages = self.queue.get(batch=True)
+            for message in messages:
+                yield from self._handle(message)
+            for key in gone:  # after the queue: whatever they sent before dying is in
+                if key not in self.finished:
+                    yield self._lost(key)
+            if messages:
+                wait = 0.001
+            else:
+                time.sleep(wait)
+                wait = min(wait * 2, 0.02)
+
+    def _handle(self, message: list[Any]) -> Iterator[DagsterEvent]:
+        if message[0] == "r":
+            record = deserialize(message[1])
+            self.ctx.forward(record)
+            if record.dagster_event is not None:
+                yield record.dagster_event
+            return
+        _, step_key, summary, address, error = message
+        self.finished.add(step_key)
+        if address:
+            self.workers.add(address)
+        step = self.steps[step_key]
+        if error is not None:
+            yield step_event(
+                self.ctx.for_step(step),
+                "STEP_FAILURE",
+                StepFailureData(deserialize(error)),
+                f'Execution of step "{step_key}" failed: the Dask worker {address} could not run '
+                "it (an error in the executor, not in the solid).",
+            )
+        elif summary["skipped"]:
+            yield step_event(
+                self.ctx.for_step(step),
+                "STEP_SKIPPED",
+                None,
+                f'Skipped execution of step "{step_key}": an input it needs was not produced '
+                "(an upstream step failed or was skipped, or did not yield an optional output).",
+            )
+
+    def _lost(self, step_key: str) -> DagsterEvent:
+        """A task that ended without reporting: its own failure, or a skip when it never ran
+        because an upstream task was lost too."""
+        self.finished.add(step_key)
+        self.lost.add(step_key)
+        step = self.steps[step_key]
+        if any(k in self.lost for k in step.upstream_step_keys):
+            return step_event(
+                self.ctx.for_step(step),
+                "STEP_SKIPPED",
+                None,
+                f'Skipped execution of step "{step_key}": an upstream step was lost.',
+            )
+        future = self.futures[step_key]
+        exc = future.exception() if future.status == "error" else None
+        if exc is None:
+            exc = RuntimeError(f"the Dask task of step {step_key} was {future.status}")
+        info = serializable_error_info_from_exc_info((type(exc), exc, exc.__traceback__))
+        return step_event(
+            self.ctx.for_step(step),
+            "STEP_FAILURE",
+            StepFailureData(info),
+            f'Execution of step "{step_key}" failed: its Dask task ended without reporting '
+            f"({type(exc).__name__}: {exc}).",
+        )
+
+    # --- the end -------------------------------------------------------------------------------
+
+    def close_workers(self) -> Iterator[DagsterEvent]:
+        """Tear down the resources of every worker that ran a step; yield their events."""
+        self.closed = True
+        alive = set(self.client.scheduler_info().get("workers", {}))
+        closes = [
+            self.client.submit(
+                close_run_task,
+                self.ctx.run_id,
+                key=f"{self.ctx.run_id}-close-{i}",
+                workers=[address],
+                allow_other_workers=False,
+                pure=False,
+            )
+            for i, address in enumerate(sorted(self.workers & alive))
+        ]
+        deadline = time.monotonic() + TEARDOWN_TIMEOUT
+        for future in closes:
+            try:  # a worker that cannot tear down does not fail the run: its records say why
+                future.result(timeout=max(0.0, deadline - time.monotonic()))
+            except Exception:
+                pass
+        for message in self.queue.get(batch=True):
+            yield from self._handle(message)
+
+    def abandon(self) -> None:
+        """On the way out (also when interrupted): cancel what still runs, tear the workers down
+        (their records are stored, not yielded) and release the queue."""
+        try:
+            unfinished = [f for k, f in self.futures.items() if k not in self.finished]
+            if unfinished:
+                self.client.cancel(unfinished)
+            if not self.closed:
+                for _ in self.close_workers():
+                    pass
+        finally:
+            self.queue.close()
+
+
+def _gone(future: Any) -> bool:
+    return future.status in ("error", "cancelled", "lost")
+
+
+def _engine(ctx: PlanExecutionContext, message: str, data: EngineEventData) -> DagsterEvent:
+    return ctx.emit(
+        DagsterEvent(
+            "ENGINE_EVENT",
+            ctx.pipeline_name,
+            None,
+            None,
+            None,
+            ctx.logging_tags,
+            data,
+            message,
+            os.getpid(),
+        )
+    )
+
+
+def create(init_context: Any) -> DaskExecutor:
+    """Creation function of ``dask_executor``."""
+    config = init_context.executor_config
+    return DaskExecutor(
+        init_context.pipeline,
+        config.get("cluster") or {"local": {}},
+        Retries.from_config(config.get("retries")),
+    )
+
+
+dask_executor = ExecutorDefinition(
+    "dask",
+    config_schema={
+        "cluster": Field(
+            Selector(
+                {
+                    "local": {
+                        "n_workers": Field(Int, default_value=2),
+                        "threads_per_worker": Field(Int, default_value=1),
+                        "processes": Field(Bool, default_value=True),
+                    },
+                    "existing": {"address": Field(String)},
+                }
+            ),
+            default_value={"local": {}},
+            description="Start a local Dask cluster for the run, or use the scheduler at address.",
+        ),
+        "retries": retries_config_field(),
+    },
+    executor_creation_fn=create,
+    description="Runs each step as a task on a dask.distributed cluster.",
+    requirements=MULTIPROCESS_REQUIREMENTS,
+)

@@ -1,0 +1,368 @@
+"""The multiprocess executor: a run's steps in a pool of worker processes that stay up for the run.
+
+Design (see also :mod:`.worker_pool` and :mod:`.worker_main`):
+
+- Workers are started lazily, up to ``min(max_concurrent, number of steps)``, with the ``spawn``
+  or ``forkserver`` start method (never ``fork``: a Jupyter kernel runs threads). Each one rebuilds
+  the pipeline once from the run's :class:`~..reconstruct.ReconstructablePipeline` and builds one
+  :class:`~..execution.worker.StepWorker`, which keeps the run's resources up between steps.
+- The parent keeps the scheduling state (:class:`~..plan.active.ActiveExecution`): it gives each
+  ready step, by ``dagster/priority``, to an idle worker over that worker's pipe, with the number
+  of attempts so far; retries are re-queued here. Records come back over the same pipe while the
+  step runs; the parent stores and logs each one (:meth:`PlanExecutionContext.forward`): it is the
+  only writer of the run's events.
+- A worker that dies mid-step (killed, ``os._exit``, a segfault, the OOM killer) costs only its
+  step: an ``ENGINE_EVENT`` names its pid and exit code or signal, the parent emits the step's
+  ``STEP_FAILURE``, and a fresh worker is started if there is more work.
+- ``KeyboardInterrupt`` in the parent: every worker is stopped (SIGTERM after a short grace, then
+  SIGKILL; workers ignore SIGINT themselves), in-flight steps get ``STEP_FAILURE``, and the
+  interrupt is re-raised (the run is then marked CANCELED).
+- ``raise_on_error``: after the first ``STEP_FAILURE`` no new step starts; steps in flight finish
+  (their events are stored), workers close, then :class:`~..errors.DagsterSubprocessError` is raised
+  carrying every failure's error info (the user's exception does not cross the process boundary as
+  an object, only as data).
+- Output: workers inherit the parent's stdout/stderr file descriptors, so prints show live where
+  the parent's output goes; with a persistent instance each step's output is also filed per step
+  in the compute logs; ``context.log`` records travel as records and the parent's loggers print
+  them with their step key.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from ..config.result import ConfigError
+from ..definitions.executor import Executor
+from ..errors import (
+    DagsterInvalidConfigError,
+    DagsterInvariantViolationError,
+    DagsterSubprocessError,
+    SerializableErrorInfo,
+)
+from ..events import DagsterEvent, EngineEventData, StepFailureData
+from ..execution.contexts import PlanExecutionContext
+from ..execution.loop import skip_events
+from ..execution.step_events import step_event
+from ..plan.active import ActiveExecution
+from ..plan.plan import ExecutionPlan
+from ..plan.retries import Retries
+from ..user_events import EventMetadataEntry
+from . import worker_main
+from .worker_main import WorkerSpec
+from .worker_pool import WorkerPool, WorkerProcess, cpu_count
+
+__all__ = ["START_METHODS", "MultiprocessExecutor", "create"]
+
+#: the start methods a worker may be started with (``fork`` is unsafe in a process with threads)
+START_METHODS = ("spawn", "forkserver")
+#: the longest the parent sleeps in one wait (it also wakes for every record and every exit)
+POLL_SECONDS = 1.0
+
+
+class MultiprocessExecutor(Executor):
+    """Runs steps in a pool of worker processes."""
+
+    def __init__(
+        self,
+        pipeline: Any,
+        retries: Retries,
+        max_concurrent: int,
+        start_method: str = "spawn",
+    ):
+        self.pipeline = pipeline
+        self._retries = retries
+        self.max_concurrent = max_concurrent if max_concurrent > 0 else cpu_count()
+        self.start_method = start_method
+
+    @property
+    def retries(self) -> Retries:
+        return self._retries
+
+    def execute(
+        self, pipeline_context: PlanExecutionContext, execution_plan: ExecutionPlan
+    ) -> Iterator[DagsterEvent]:
+        instance = pipeline_context.instance
+        spec = WorkerSpec(
+            self.pipeline,
+            pipeline_context.pipeline_run,
+            instance.root_directory,
+            instance.compute_log_manager.enabled,
+        )
+        size = min(self.max_concurrent, max(1, len(execution_plan.step_keys_to_execute)))
+        run = _PoolRun(
+            pipeline_context,
+            execution_plan,
+            self._retries,
+            WorkerPool(self.start_method, spec, size),
+        )
+        yield run.engine(
+            f"Executing steps in {size} worker processes (start method {self.start_method}, "
+            f"parent pid: {os.getpid()})",
+            (
+                EventMetadataEntry.text(str(size), "workers"),
+                EventMetadataEntry.text(self.start_method, "start method"),
+            ),
+            marker_start="multiprocess",
+        )
+        yield from run.run()
+
+
+class _PoolRun:
+    """One run's scheduling loop over a :class:`WorkerPool`."""
+
+    def __init__(
+        self,
+        ctx: PlanExecutionContext,
+        plan: ExecutionPlan,
+        retries: Retries,
+        pool: WorkerPool,
+    ):
+        self.ctx = ctx
+        self.plan = plan
+        self.retries = retries
+        self.pool = pool
+        self.active = ActiveExecution(plan, retries)
+        self.failures: list[tuple[str, SerializableErrorInfo | None]] = []
+        self.stop_scheduling = False
+
+    # --- the loop --------------------------------------------------------------------------------
+
+    def run(self) -> Iterator[DagsterEvent]:
+        start = time.perf_counter()
+        try:
+            while not self.active.is_complete:
+                yield from self._skip_and_start()
+                if self.active.is_complete:
+                    break
+                if self.stop_scheduling and not self.active.in_flight:
+                    break
+                timeout = POLL_SECONDS
+                wait = self.active.seconds_until_retry()
+                if wait is not None:
+                    timeout = min(timeout, wait)
+                for worker, message in self.pool.poll(timeout):
+                    yield from self._handle(worker, message)
+        except BaseException as exc:
+            yield from self._abandon(exc)
+            raise
+        yield from self._close_workers()
+        elapsed = (time.perf_counter() - start) * 1000
+        yield self.engine(
+            f"Finished steps in worker processes in {elapsed:.0f}ms",
+            (EventMetadataEntry.text(str(len(self.plan.step_keys_to_execute)), "steps"),),
+            marker_end="multiprocess",
+        )
+        if self.stop_scheduling and self.failures:
+            keys = ", ".join(f'"{key}"' for key, _ in self.failures)
+            detail = "; ".join(
+                f"{key}: {info.message.strip()}" for key, info in self.failures if info
+            )
+            raise DagsterSubprocessError(
+                f"Step(s) {keys} failed in worker processes: {detail}",
+                [info for _, info in self.failures if info is not None],
+            )
+
+    def _skip_and_start(self) -> Iterator[DagsterEvent]:
+        yield from skip_events(self.ctx, self.active)
+        if self.stop_scheduling:
+            return
+        free = self.pool.free_slots()
+        if free <= 0:
+            return
+        for step in self.active.get_steps_to_execute(free):
+            idle = self.pool.idle()
+            if idle:
+                worker = idle[0]
+            else:
+                worker = self.pool.start_worker()
+                yield self.engine(
+                    f"Started worker process {worker.index} (pid: {worker.pid})",
+                    (EventMetadataEntry.text(str(worker.pid), "pid"),),
+                )
+            try:
+                worker.assign(step.key, self.retries.get_attempt_count(step.key))
+            except (BrokenPipeError, OSError):
+                worker.step_key = step.key
+                worker.process.join(1.0)
+                yield from self._worker_died(worker)
+
+    def _handle(self, worker: WorkerProcess, message: Any) -> Iterator[DagsterEvent]:
+        if message is None:
+            yield from self._worker_died(worker)
+            return
+        kind = message[0]
+        if kind == "record":
+            record = message[1]
+            self.ctx.forward(record)
+            event = record.dagster_event
+            if event is not None:
+                yield from self._step_event(event)
+        elif kind == "done":
+            worker.step_key = None
+            yield from self._check_unfinished(message[1])
+        elif kind == "error":
+            worker.step_key = None
+            yield from self._fail_step(message[1], message[2], "the worker could not load it")
+
+    def _step_event(self, event: DagsterEvent) -> Iterator[DagsterEvent]:
+        self.active.handle_event(event)
+        if event.event_type_value == "STEP_FAILURE":
+            info = event.event_specific_data.error if event.event_specific_data else None
+            self.failures.append((event.step_key or "", info))
+            if self.ctx.raise_on_error:
+                self.stop_scheduling = True
+        yield event
+
+    def _check_unfinished(self, step_key: str) -> Iterator[DagsterEvent]:
+        """A step that ended in its worker without success, failure or a retry request (which
+        should not happen) is failed rather than waited for forever. A step up for retry may
+        already be running again on another worker: that is not this case."""
+        if step_key in self.active.in_flight and not any(
+            w.step_key == step_key for w in self.pool.workers
+        ):
+            yield from self._fail_step(
+                step_key, None, "it ended in its worker without reporting success or failure"
+            )
+
+    # --- failures --------------------------------------------------------------------------------
+
+    def _worker_died(self, worker: WorkerProcess) -> Iterator[DagsterEvent]:
+        step_key = worker.step_key
+        self.pool.remove(worker)
+        worker.stop(0)
+        how = worker.exit_description
+        doing = f' while running step "{step_key}"' if step_key else ""
+        yield self.engine(
+            f"Worker process {worker.index} (pid: {worker.pid}) died{doing}: {how}",
+            (
+                EventMetadataEntry.text(str(worker.pid), "pid"),
+                EventMetadataEntry.text(how, "exit"),
+            ),
+        )
+        if step_key is not None and step_key in self.active.in_flight:
+            yield from self._fail_step(
+                step_key,
+                SerializableErrorInfo(
+                    f"Worker process {worker.pid} died ({how}) while running the step.\n",
+                    (),
+                    "ChildProcessCrashException",
+                ),
+                f"its worker process (pid: {worker.pid}) died: {how}",
+            )
+
+    def _fail_step(
+        self, step_key: str, info: SerializableErrorInfo | None, why: str
+    ) -> Iterator[DagsterEvent]:
+        step = self.plan.get_step_by_key(step_key)
+        event = step_event(
+            self.ctx.for_step(step),
+            "STEP_FAILURE",
+            StepFailureData(info),
+            f'Execution of step "{step_key}" failed: {why}.',
+        )
+        yield from self._step_event(event)
+
+    def _abandon(self, exc: BaseException) -> Iterator[DagsterEvent]:
+        """Interrupted (or the consumer stopped): stop every worker, fail the steps in flight."""
+        in_flight = self.active.mark_interrupted()
+        stopped = self.pool.terminate_all()
+        if isinstance(exc, GeneratorExit):
+            return  # nothing may be yielded any more; the workers are gone
+        for worker in stopped:
+            yield self.engine(
+                f"Stopped worker process {worker.index} (pid: {worker.pid}): {exc.__class__.__name__}",
+                (EventMetadataEntry.text(str(worker.pid), "pid"),),
+            )
+        for key in in_flight:
+            step = self.plan.get_step_by_key(key)
+            event = step_event(
+                self.ctx.for_step(step),
+                "STEP_FAILURE",
+                StepFailureData(
+                    SerializableErrorInfo(f"{exc.__class__.__name__}\n", (), type(exc).__name__)
+                ),
+                f'Execution of step "{key}" failed: the run was interrupted and its worker '
+                "process was stopped.",
+            )
+            self.active.handle_event(event)
+            yield event
+
+    def _close_workers(self) -> Iterator[DagsterEvent]:
+        for worker, message in self.pool.close():
+            if message == "stopped":
+                yield self.engine(
+                    f"Stopped worker process {worker.index} (pid: {worker.pid})",
+                    (EventMetadataEntry.text(str(worker.pid), "pid"),),
+                )
+            elif message[0] == "record":
+                self.ctx.forward(message[1])
+                if message[1].dagster_event is not None:
+                    yield message[1].dagster_event
+
+    # --- events ----------------------------------------------------------------------------------
+
+    def engine(
+        self,
+        message: str,
+        entries: tuple[Any, ...] = (),
+        marker_start: str | None = None,
+        marker_end: str | None = None,
+    ) -> DagsterEvent:
+        return self.ctx.emit(
+            DagsterEvent(
+                "ENGINE_EVENT",
+                self.ctx.pipeline_name,
+                None,
+                None,
+                None,
+                self.ctx.logging_tags,
+                EngineEventData(entries, marker_start=marker_start, marker_end=marker_end),
+                message,
+                self.ctx.pid,
+            )
+        )
+
+
+def create(init_context: Any) -> MultiprocessExecutor:
+    """Creation function of ``multiprocess_executor``."""
+    config = init_context.executor_config
+    start_method = config.get("start_method", "spawn")
+    if start_method not in START_METHODS:
+        reason = (
+            '"fork" copies a process that may be running threads (a Jupyter kernel does) and can '
+            "deadlock"
+            if start_method == "fork"
+            else "not a start method this executor supports"
+        )
+        raise DagsterInvalidConfigError(
+            "Error in config for executor multiprocess",
+            [
+                ConfigError(
+                    ("root", "execution", "multiprocess", "config", "start_method"),
+                    f'start_method "{start_method}": {reason}; use one of '
+                    f"{', '.join(START_METHODS)}.",
+                    "invalid_enum_value",
+                )
+            ],
+            config,
+        )
+    if worker_main.IN_WORKER:
+        raise DagsterInvariantViolationError(
+            "A multiprocess worker process tried to start a multiprocess run of its own: the "
+            "module that defines the pipeline runs it at import time. Guard the run with "
+            '`if __name__ == "__main__":`.'
+        )
+    pipeline = init_context.pipeline
+    if not callable(getattr(pipeline, "get_definition", None)):
+        raise DagsterInvariantViolationError(
+            "The multiprocess executor needs a reconstructable pipeline (reconstructable(...))."
+        )
+    return MultiprocessExecutor(
+        pipeline,
+        Retries.from_config(config.get("retries")),
+        int(config.get("max_concurrent") or 0),
+        start_method,
+    )

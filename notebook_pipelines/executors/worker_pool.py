@@ -1,0 +1,215 @@
+"""The parent's side of the multiprocess executor's worker processes.
+
+A :class:`WorkerPool` starts worker processes lazily (up to its size), hands a step to an idle one
+over that worker's own ``Pipe``, waits on every busy worker's pipe *and* process sentinel at once
+(:func:`multiprocessing.connection.wait`), so records arrive while steps run and a worker that
+dies is noticed at once, whatever killed it. It never blocks on a worker that cannot answer: every
+wait has a timeout, and shutting down terminates (then kills) what does not exit in time.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Iterator
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from .worker_main import WorkerSpec, worker_main
+
+#: how long a worker may take to exit after ``close`` (resource teardown) before it is terminated
+CLOSE_TIMEOUT = 30.0
+#: how long an interrupted worker gets between SIGTERM and SIGKILL
+TERMINATE_GRACE = 2.0
+
+
+class WorkerProcess:
+    """One worker process and the parent's end of its pipe."""
+
+    def __init__(self, context: Any, spec: WorkerSpec, index: int):
+        self.index = index
+        parent_end, child_end = context.Pipe(duplex=True)
+        self.conn: Connection = parent_end
+        self.process = context.Process(
+            target=worker_main,
+            args=(child_end, spec),
+            name=f"notebook-pipelines-worker-{index}",
+            daemon=True,
+        )
+        self.process.start()
+        child_end.close()
+        self.pid: int = self.process.pid or 0
+        self.step_key: str | None = None
+        self.closed = False
+
+    def assign(self, step_key: str, previous_attempts: int) -> None:
+        self.step_key = step_key
+        self.conn.send(("step", step_key, previous_attempts))
+
+    @property
+    def exit_description(self) -> str:
+        """``exit code 3`` or ``signal 9 (SIGKILL)``."""
+        code = self.process.exitcode
+        if code is None:
+            return "no exit code (still running)"
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = "unknown signal"
+            return f"signal {-code} ({name})"
+        return f"exit code {code}"
+
+    def stop(self, grace: float) -> None:
+        """Make sure the process is gone: wait ``grace`` seconds, then SIGTERM, then SIGKILL."""
+        self.process.join(grace)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(TERMINATE_GRACE)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+        self.closed = True
+
+
+class WorkerPool:
+    """Worker processes of one run: started lazily, replaced when they die, all stopped at the end."""
+
+    def __init__(self, start_method: str, spec: WorkerSpec, size: int):
+        self.context = multiprocessing.get_context(start_method)
+        self.spec = spec
+        self.size = max(1, size)
+        self.workers: list[WorkerProcess] = []
+        self._started = 0
+
+    # --- workers ---------------------------------------------------------------------------------
+
+    def idle(self) -> list[WorkerProcess]:
+        return [w for w in self.workers if w.step_key is None]
+
+    def busy(self) -> list[WorkerProcess]:
+        return [w for w in self.workers if w.step_key is not None]
+
+    def free_slots(self) -> int:
+        """How many steps could start now (idle workers plus workers not yet started)."""
+        return len(self.idle()) + self.size - len(self.workers)
+
+    def start_worker(self) -> WorkerProcess:
+        worker = WorkerProcess(self.context, self.spec, self._started)
+        self._started += 1
+        self.workers.append(worker)
+        return worker
+
+    def remove(self, worker: WorkerProcess) -> None:
+        if worker in self.workers:
+            self.workers.remove(worker)
+
+    # --- messages --------------------------------------------------------------------------------
+
+    def poll(self, timeout: float | None) -> Iterator[tuple[WorkerProcess, Any]]:
+        """Wait up to ``timeout`` for busy workers; yield ``(worker, message)`` for every message
+        ready now and ``(worker, None)`` for a worker whose process has ended."""
+        busy = self.busy()
+        if not busy:
+            if timeout:
+                time.sleep(timeout)
+            return
+        waitables: dict[Any, WorkerProcess] = {}
+        for worker in busy:
+            waitables[worker.conn] = worker
+            waitables[worker.process.sentinel] = worker
+        ready = wait(list(waitables), timeout)
+        seen: set[int] = set()
+        for item in ready:
+            worker = waitables[item]
+            if id(worker) in seen:
+                continue
+            seen.add(id(worker))
+            yield from self._drain(worker)
+
+    def _drain(self, worker: WorkerProcess) -> Iterator[tuple[WorkerProcess, Any]]:
+        """Every message the worker has sent; then ``None`` if its process ended."""
+        while True:
+            try:
+                if not worker.conn.poll():
+                    break
+                message = worker.conn.recv()
+            except (EOFError, OSError):
+                break
+            yield worker, message
+            if worker.step_key is None:
+                return  # the step is done: its worker may take the next one
+        if not worker.process.is_alive():
+            worker.process.join()
+            yield worker, None
+
+    # --- the end ---------------------------------------------------------------------------------
+
+    def close(self, timeout: float = CLOSE_TIMEOUT) -> Iterator[tuple[WorkerProcess, Any]]:
+        """Ask every worker to tear down and exit; yield their records as they arrive (teardown
+        events), then ``(worker, "stopped")`` as each one has exited."""
+        deadline = time.monotonic() + timeout
+        closing: list[WorkerProcess] = []
+        for worker in self.workers:
+            try:
+                worker.conn.send(("close",))
+                closing.append(worker)
+            except (BrokenPipeError, OSError):
+                worker.stop(0)
+                yield worker, "stopped"
+        while closing:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            ready = wait(
+                [w.conn for w in closing] + [w.process.sentinel for w in closing], remaining
+            )
+            for worker in list(closing):
+                if worker.conn not in ready and worker.process.sentinel not in ready:
+                    continue
+                finished = False
+                while True:
+                    try:
+                        if not worker.conn.poll():
+                            break
+                        message = worker.conn.recv()
+                    except (EOFError, OSError):
+                        finished = True
+                        break
+                    if message[0] == "closed":
+                        finished = True
+                        break
+                    yield worker, message
+                if finished or not worker.process.is_alive():
+                    closing.remove(worker)
+                    worker.stop(TERMINATE_GRACE)
+                    yield worker, "stopped"
+        for worker in closing:
+            worker.stop(0)
+            yield worker, "stopped"
+        self.workers = []
+
+    def terminate_all(self, grace: float = TERMINATE_GRACE) -> list[WorkerProcess]:
+        """Interrupted: stop every worker (terminate after ``grace``, then kill); return them."""
+        stopped = list(self.workers)
+        for worker in stopped:
+            try:
+                worker.conn.send(("close",))
+            except (BrokenPipeError, OSError):
+                pass
+        deadline = time.monotonic() + grace
+        for worker in stopped:
+            worker.stop(max(0.0, deadline - time.monotonic()))
+        self.workers = []
+        return stopped
+
+
+def cpu_count() -> int:
+    """CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
