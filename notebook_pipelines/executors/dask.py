@@ -30,7 +30,10 @@ the extra.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -136,16 +139,71 @@ def run_step_task(spec: RunSpec, step_key: str, *upstream: Mapping[str, Any]) ->
         if not inputs_available(step, {u["step_key"]: u for u in upstream}):
             summary["skipped"] = True
         else:
+            claims = _StepClaims(spec)
+            previous = claims.claim(step_key, address)
+            if previous is not None:
+                # Dask runs this task again because the worker of an earlier attempt died: never
+                # run the step twice (the multiprocess executor's rule: a dead worker fails its
+                # step). Report the earlier attempt's outcome if it got that far, else the loss.
+                done = claims.done_summary(step_key)
+                if done is not None:
+                    _send_done(spec, run, ["d", step_key, done, address, None, None])
+                    return done
+                summary["failed"] = True
+                _send_done(spec, run, ["d", step_key, summary, address, None, previous])
+                return summary
             _run_with_retries(run, step_key, summary)
+            claims.finish(step_key, summary)
     except Exception:
         # an engine error (the pipeline cannot be rebuilt here, the queue is gone...): the parent
         # reports it as the step's failure
         summary["failed"] = True
         error = serialize(serializable_error_info_from_exc_info())
-        _send_done(spec, run, ["d", step_key, summary, address, error])
+        _send_done(spec, run, ["d", step_key, summary, address, error, None])
         return summary
-    _send_done(spec, run, ["d", step_key, summary, address, None])
+    _send_done(spec, run, ["d", step_key, summary, address, None, None])
     return summary
+
+
+class _StepClaims:
+    """Which steps of a run an attempt has started, in the run's directory (which every worker
+    reaches, as for the intermediates): a task creates ``<step_key>.claim`` exclusively before it
+    runs its step and writes ``<step_key>.done`` (the summary) after. A task that finds the claim
+    taken is Dask running it again after the worker of the first attempt died."""
+
+    def __init__(self, spec: RunSpec):
+        self.folder = claims_directory(spec.instance_root, spec.run_id)
+
+    def claim(self, step_key: str, address: str) -> str | None:
+        """Claim ``step_key``; None when claimed now, else who claimed it first."""
+        os.makedirs(self.folder, exist_ok=True)
+        path = os.path.join(self.folder, f"{step_key}.claim")
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            with open(path, encoding="utf-8") as file:
+                return file.read() or "a worker"
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(f"{address or 'a worker'} (pid {os.getpid()})")
+        return None
+
+    def finish(self, step_key: str, summary: Mapping[str, Any]) -> None:
+        path = os.path.join(self.folder, f"{step_key}.done")
+        with open(path + ".tmp", "w", encoding="utf-8") as file:
+            json.dump(summary, file)
+        os.replace(path + ".tmp", path)
+
+    def done_summary(self, step_key: str) -> dict[str, Any] | None:
+        try:
+            with open(os.path.join(self.folder, f"{step_key}.done"), encoding="utf-8") as file:
+                return dict(json.load(file))
+        except FileNotFoundError:
+            return None
+
+
+def claims_directory(instance_root: str, run_id: str) -> str:
+    """Where the tasks of run ``run_id`` claim their steps (removed by the parent at the end)."""
+    return os.path.join(instance_root, "storage", run_id, "dask-steps")
 
 
 def _run_with_retries(run: _WorkerRun, step_key: str, summary: dict[str, Any]) -> None:
@@ -169,8 +227,15 @@ def _run_with_retries(run: _WorkerRun, step_key: str, summary: dict[str, Any]) -
 
 
 def _send_done(spec: RunSpec, run: _WorkerRun | None, message: list[Any]) -> None:
-    queue = run.queue if run is not None else distributed.Queue(spec.queue_name)
-    queue.put(message)
+    if run is not None:
+        run.queue.put(message)
+        return
+    # the run could not be set up in this process: a reference to the queue just for this message
+    queue = distributed.Queue(spec.queue_name)
+    try:
+        queue.put(message)
+    finally:
+        queue.close()
 
 
 def inputs_available(step: ExecutionStep, upstream: Mapping[str, Mapping[str, Any]]) -> bool:

@@ -25,6 +25,13 @@ an activation removes only that one, and the streams are put back as each activa
 Output from a child process that outlives its step goes to whichever capture is active when it
 arrives (after the last holder releases, only to the original fd).
 
+Echo target: by default what arrives at the fd level is copied back to the original fd. A
+process can instead give :func:`acquire` an ``echo`` callable (``echo(index, data)``, called by the
+reader under the capture's lock, in the order the bytes arrived): a multiprocess worker sends its
+output to the parent over its pipe that way instead of writing to the fds it inherited.
+:meth:`ProcessCapture.flush` moves everything written so far to its sink and echo target now (the
+worker calls it before each record it sends, so output arrives before the events that follow it).
+
 Known limit: a stream with no file descriptor of its own that also copies what it gets to fd 1
 itself (pytest's ``--capture=tee-sys``) is recorded twice, once per level.
 """
@@ -38,12 +45,16 @@ import select
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, Protocol, TextIO
 
 #: The standard fds and the ``sys`` attributes of the Python streams over them.
 STREAMS = ((1, "stdout"), (2, "stderr"))
 
 _CHUNK = 65536
+
+#: ``echo(index, data)``: where fd-level output goes besides the active sink (index 0 stdout)
+Echo = Callable[[int, bytes], None]
 
 
 class Sink(Protocol):
@@ -177,8 +188,10 @@ class Activation:
 class ProcessCapture:
     """The process's capture machinery while at least one holder has it (see :func:`acquire`)."""
 
-    def __init__(self, fd_level: bool):
+    def __init__(self, fd_level: bool, echo: Echo | None = None):
         self.lock = threading.RLock()
+        #: where fd-level output is copied besides the sink; ``None``: the original fd
+        self.echo = echo
         self._stack: list[Activation] = []
         self.local = threading.local()
         self._pipes: list[_FdPipe | None] = [None, None]
@@ -232,6 +245,17 @@ class ProcessCapture:
             i = self._index(activation)
             if i is not None:
                 del self._stack[i]
+
+    def flush(self, then: Callable[[], None] | None = None) -> None:
+        """Move what has been written so far to its sink and echo target; then call ``then``
+        under the lock (before any later output is forwarded)."""
+        if self._poller is not None:
+            _flush_fd_streams()
+        with self.lock:
+            if self._poller is not None:
+                self._drain()
+            if then is not None:
+                then()
 
     def _index(self, activation: Activation) -> int | None:
         for i in range(len(self._stack) - 1, -1, -1):
@@ -316,6 +340,12 @@ class ProcessCapture:
                     self._stack[-1].sink.write(pipe.index, data)
                 except Exception:  # a sink must not stop the output (or fill the pipe)
                     pass
+            if self.echo is not None:
+                try:
+                    self.echo(pipe.index, data)
+                    continue
+                except Exception:  # the echo target is gone: fall back to the original fd
+                    self.echo = None
             _write_all(pipe.saved, data)
 
     def _read_loop(self, pipes: list[_FdPipe]) -> None:
@@ -356,13 +386,13 @@ def _forward_lingering_output() -> None:
         reader.join(max(0.0, deadline - time.monotonic()))
 
 
-def acquire(fd_level: bool = True) -> ProcessCapture:
-    """The process's capture machinery, installed by the first holder (``fd_level`` is the first
-    holder's choice). Every :func:`acquire` needs one :func:`release`."""
+def acquire(fd_level: bool = True, echo: Echo | None = None) -> ProcessCapture:
+    """The process's capture machinery, installed by the first holder (``fd_level`` and ``echo``
+    are the first holder's choice). Every :func:`acquire` needs one :func:`release`."""
     global _current, _holders
     with _holders_lock:
         if _current is None:
-            _current = ProcessCapture(fd_level)
+            _current = ProcessCapture(fd_level, echo)
         _holders += 1
         return _current
 
