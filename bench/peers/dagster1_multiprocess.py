@@ -110,7 +110,9 @@ def main() -> None:
     names = sys.argv[3:] or list(JOBS)
     figures: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as home:
-        instance = dagster.DagsterInstance.local_temp(home, overrides={"telemetry": {"enabled": False}})
+        instance = dagster.DagsterInstance.local_temp(
+            home, overrides={"telemetry": {"enabled": False}}
+        )
         try:
             for method in methods:
                 figures[method] = {name: measure(instance, name, method, reps) for name in names}

@@ -18,7 +18,25 @@ How a run goes:
   named after the run; the parent stores and logs it (it is the only writer of the run's events)
   and yields its event;
 - at the end, each worker that ran a step tears its resources down (a task pinned to that worker),
-  and the parent closes the client — and the cluster, when it started one.
+  and the parent closes the client — and the cluster, when it started one (its scheduler and
+  workers log at WARNING and above only).
+
+A worker that dies while running a step (killed, crashed, out of memory) fails only that step, as
+in the multiprocess executor: Dask submits the task again on another worker, but the task claims
+its step in the run's directory before running it (``<run dir>/dask-steps/<step_key>.claim``,
+removed at the end of the run), so the second attempt does not run the solid again: it reports an
+``ENGINE_EVENT`` naming the lost worker and the step's ``STEP_FAILURE`` (error
+``DaskWorkerLostError``); the steps downstream are skipped, the others run, the run fails. (When
+Dask itself gives the task up — ``KilledWorker``, after ``distributed.scheduler.allowed-failures``
+workers died with it — the step fails the same way. Tasks that were only queued on the dead worker
+run normally elsewhere.) Dask's own task retries are off (``retries=0``): retries are the step's.
+
+Ctrl-C / a kernel interrupt in the parent: what the workers sent so far is stored, the run's tasks
+not finished are cancelled, the steps in flight get ``STEP_FAILURE`` and the interrupt is re-raised
+(the run is then CANCELED). A cluster the run started is stopped at once (a worker busy with a step
+is killed after ``STOP_TIMEOUT``); on an ``existing`` cluster, Dask cannot stop a task already
+running: that step runs to its end in its worker (nothing downstream of it starts), and the
+resource teardown tasks are left to run after it.
 
 Values pass between steps through the run's filesystem intermediates under the instance's root
 directory: every worker of a local cluster reaches it; workers on other machines need that directory
@@ -30,6 +48,8 @@ the extra.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -71,6 +91,8 @@ __all__ = ["DaskExecutor", "create", "dask_executor"]
 
 #: how long the parent waits for each worker's resource teardown at the end of a run
 TEARDOWN_TIMEOUT = 60.0
+#: interrupted: how long a worker of a cluster the run started has to stop before it is killed
+STOP_TIMEOUT = 1.0
 
 
 # --- what a task needs ------------------------------------------------------------------------------
@@ -98,10 +120,14 @@ class _WorkerRun:
     def __init__(self, spec: RunSpec):
         self.queue = distributed.Queue(spec.queue_name)
         self.lock = threading.Lock()  # one step at a time per process (fd capture, resources)
-        instance = worker_instance(spec.instance_root, spec.capture_compute_logs)
-        self.step_worker = StepWorker(
-            spec.pipeline.get_definition(), spec.pipeline_run, instance, self.send_record
-        )
+        try:
+            instance = worker_instance(spec.instance_root, spec.capture_compute_logs)
+            self.step_worker = StepWorker(
+                spec.pipeline.get_definition(), spec.pipeline_run, instance, self.send_record
+            )
+        except BaseException:
+            self.queue.close()  # no reference to the queue left behind by a failed setup
+            raise
 
     def send_record(self, record: EventRecord) -> None:
         self.queue.put(["r", serialize(record)])
@@ -309,9 +335,27 @@ class _Cluster:
                 threads_per_worker=options.get("threads_per_worker", 1),
                 processes=options.get("processes", True),
                 dashboard_address=":0",  # never a fixed port another cluster may hold
+                silence_logs=logging.WARNING,  # no INFO chatter from the scheduler and workers
             )
             self.client = distributed.Client(self.cluster, set_as_default=False)
             self.description = f"a local Dask cluster at {self.cluster.scheduler_address}"
+
+    def stop_now(self) -> None:
+        """Interrupted: stop the workers of the cluster the run started without the nannies' grace
+        of several seconds for a task still running (its process is killed after
+        ``STOP_TIMEOUT``). Nothing for an ``existing`` cluster: its workers are not the run's."""
+        if self.cluster is None:
+            return
+        workers = list(getattr(self.cluster, "workers", {}).values())
+
+        async def stop() -> None:
+            await asyncio.gather(
+                *(w.close(timeout=STOP_TIMEOUT, reason="run-interrupted") for w in workers),
+                return_exceptions=True,
+            )
+
+        with contextlib.suppress(Exception):
+            self.cluster.sync(stop)
 
     def close(self) -> None:
         self.client.close()
@@ -347,7 +391,11 @@ class DaskExecutor(Executor):
                     (EventMetadataEntry.text(str(workers), "workers"),), marker_start="dask"
                 ),
             )
-            yield from run.run_steps()
+            try:
+                yield from run.run_steps()
+            except KeyboardInterrupt:
+                run.interrupted = True
+                raise
             yield from run.close_workers()
             elapsed = (time.perf_counter() - start) * 1000
             yield _engine(
@@ -362,7 +410,11 @@ class DaskExecutor(Executor):
                 if run is not None:
                     run.abandon()
             finally:
-                cluster.close()
+                try:
+                    if run is not None and run.interrupted:
+                        cluster.stop_now()
+                finally:
+                    cluster.close()
 
 
 class _ParentRun:
@@ -391,8 +443,11 @@ class _ParentRun:
         self.steps: dict[str, ExecutionStep] = {}
         self.finished: set[str] = set()
         self.lost: set[str] = set()  # tasks that died without reporting (worker lost, cancelled)
+        self.started: set[str] = set()
         self.workers: set[str] = set()
         self.closed = False
+        self.interrupted = False
+        self.owns_cluster = cluster.cluster is not None
 
     # --- steps ---------------------------------------------------------------------------------
 
@@ -411,6 +466,7 @@ class _ParentRun:
                 key=f"{self.ctx.run_id}-{step.key}",
                 priority=step.priority,
                 pure=False,
+                retries=0,  # retries are the step's own (in the task), not Dask's
             )
 
     def run_steps(self) -> Iterator[DagsterEvent]:
@@ -435,15 +491,39 @@ class _ParentRun:
         if message[0] == "r":
             record = deserialize(message[1])
             self.ctx.forward(record)
-            if record.dagster_event is not None:
-                yield record.dagster_event
+            event = record.dagster_event
+            if event is not None:
+                if event.event_type_value == "STEP_START" and event.step_key:
+                    self.started.add(event.step_key)
+                yield event
             return
-        _, step_key, summary, address, error = message
+        _, step_key, summary, address, error, lost_worker = message
+        if step_key in self.finished:
+            return  # a task Dask ran again re-reporting what its first attempt reported
         self.finished.add(step_key)
         if address:
             self.workers.add(address)
         step = self.steps[step_key]
-        if error is not None:
+        if lost_worker is not None:
+            yield _engine(
+                self.ctx,
+                f"The Dask worker {lost_worker} died while running step {step_key}; Dask "
+                f"submitted its task again (on {address or 'a worker'}), which did not run the "
+                "step a second time.",
+                EngineEventData((EventMetadataEntry.text(lost_worker, "worker"),)),
+            )
+            exc = DaskWorkerLostError(
+                f"the Dask worker {lost_worker} running step {step_key} was lost (its process "
+                "died: killed, crashed or out of memory)"
+            )
+            yield step_event(
+                self.ctx.for_step(step),
+                "STEP_FAILURE",
+                StepFailureData(serializable_error_info_from_exc_info((type(exc), exc, None))),
+                f'Execution of step "{step_key}" failed: the Dask worker {lost_worker} was lost '
+                "while running it (the step is not run again).",
+            )
+        elif error is not None:
             yield step_event(
                 self.ctx.for_step(step),
                 "STEP_FAILURE",
@@ -478,18 +558,21 @@ class _ParentRun:
         if exc is None:
             exc = RuntimeError(f"the Dask task of step {step_key} was {future.status}")
         info = serializable_error_info_from_exc_info((type(exc), exc, exc.__traceback__))
+        why = "its Dask task ended without reporting"
+        if isinstance(exc, distributed.KilledWorker):
+            why = "the Dask worker running it was lost (Dask gave its task up)"
         return step_event(
             self.ctx.for_step(step),
             "STEP_FAILURE",
             StepFailureData(info),
-            f'Execution of step "{step_key}" failed: its Dask task ended without reporting '
-            f"({type(exc).__name__}: {exc}).",
+            f'Execution of step "{step_key}" failed: {why} ({type(exc).__name__}: {exc}).',
         )
 
     # --- the end -------------------------------------------------------------------------------
 
-    def close_workers(self) -> Iterator[DagsterEvent]:
-        """Tear down the resources of every worker that ran a step; yield their events."""
+    def close_workers(self, timeout: float = TEARDOWN_TIMEOUT) -> Iterator[DagsterEvent]:
+        """Tear down the resources of every worker that ran a step (waiting at most ``timeout``
+        seconds); yield their events."""
         self.closed = True
         alive = set(self.client.scheduler_info().get("workers", {}))
         closes = [
@@ -503,7 +586,9 @@ class _ParentRun:
             )
             for i, address in enumerate(sorted(self.workers & alive))
         ]
-        deadline = time.monotonic() + TEARDOWN_TIMEOUT
+        for future in closes:  # run even when the parent leaves without waiting (interrupted)
+            distributed.fire_and_forget(future)
+        deadline = time.monotonic() + timeout
         for future in closes:
             try:  # a worker that cannot tear down does not fail the run: its records say why
                 future.result(timeout=max(0.0, deadline - time.monotonic()))
@@ -513,17 +598,48 @@ class _ParentRun:
             yield from self._handle(message)
 
     def abandon(self) -> None:
-        """On the way out (also when interrupted): cancel what still runs, tear the workers down
+        """On the way out (also when interrupted): store what the workers sent so far, cancel the
+        steps not finished (a step already running in a worker of an ``existing`` cluster runs to
+        its end: Dask cannot stop a running task), fail the steps in flight, tear the workers down
         (their records are stored, not yielded) and release the queue."""
         try:
-            unfinished = [f for k, f in self.futures.items() if k not in self.finished]
-            if unfinished:
-                self.client.cancel(unfinished)
             if not self.closed:
-                for _ in self.close_workers():
-                    pass
+                for message in self.queue.get(batch=True):
+                    for _ in self._handle(message):
+                        pass
+                unfinished = [f for k, f in self.futures.items() if k not in self.finished]
+                if unfinished:
+                    self.client.cancel(unfinished)
+                for step_key in sorted(self.started - self.finished):
+                    self.finished.add(step_key)
+                    how = "interrupted" if self.interrupted else "stopped"
+                    step_event(
+                        self.ctx.for_step(self.steps[step_key]),
+                        "STEP_FAILURE",
+                        StepFailureData(None),
+                        f'Execution of step "{step_key}" was {how} before it finished (its '
+                        "Dask task was cancelled"
+                        + (", its worker stopped)." if self.owns_cluster else ")."),
+                    )
+                # workers still running a step would make the teardown wait for it; on a cluster
+                # the run started, closing the cluster stops them anyway
+                if self.interrupted and self.owns_cluster:
+                    self.closed = True  # its workers are stopped, resources and all
+                else:
+                    grace = 0.0 if self.interrupted or self.started - self.finished else 2.0
+                    for _ in self.close_workers(timeout=grace):
+                        pass
         finally:
-            self.queue.close()
+            try:
+                self.queue.close()
+            finally:
+                shutil.rmtree(
+                    claims_directory(self.spec.instance_root, self.ctx.run_id), ignore_errors=True
+                )
+
+
+class DaskWorkerLostError(Exception):
+    """The Dask worker running a step died (the error of that step's ``STEP_FAILURE``)."""
 
 
 def _gone(future: Any) -> bool:

@@ -21,10 +21,13 @@ Design (see also :mod:`.worker_pool` and :mod:`.worker_main`):
   (their events are stored), workers close, then :class:`~..errors.DagsterSubprocessError` is raised
   carrying every failure's error info (the user's exception does not cross the process boundary as
   an object, only as data).
-- Output: workers inherit the parent's stdout/stderr file descriptors, so prints show live where
-  the parent's output goes; with a persistent instance each step's output is also filed per step
-  in the compute logs; ``context.log`` records travel as records and the parent's loggers print
-  them with their step key.
+- Output: each worker captures its own stdout/stderr (Python and file-descriptor level) and sends it
+  over its pipe as it is written; the parent writes it to its own ``sys.stdout`` / ``sys.stderr``
+  (in a notebook: the cell), each line prefixed with its step key (``[add_one.compute] hello``), or
+  with the worker's pid for output outside any step. Output always arrives before the events the
+  step sends after it. With a persistent instance each step's raw output is also filed in the
+  compute logs; ``context.log`` records travel as records and the parent's loggers print them with
+  their step key.
 """
 
 from __future__ import annotations
@@ -51,8 +54,8 @@ from ..plan.plan import ExecutionPlan
 from ..plan.retries import Retries
 from ..user_events import EventMetadataEntry
 from . import worker_main
-from .worker_main import WorkerSpec
-from .worker_pool import WorkerPool, WorkerProcess, cpu_count
+from .worker_main import WorkerSpec, worker_tag
+from .worker_pool import OutputRelay, WorkerPool, WorkerProcess, cpu_count
 
 __all__ = ["START_METHODS", "MultiprocessExecutor", "create"]
 
@@ -127,6 +130,7 @@ class _PoolRun:
         self.active = ActiveExecution(plan, retries)
         self.failures: list[tuple[str, SerializableErrorInfo | None]] = []
         self.stop_scheduling = False
+        self.output = OutputRelay()
 
     # --- the loop --------------------------------------------------------------------------------
 
@@ -146,9 +150,11 @@ class _PoolRun:
                 for worker, message in self.pool.poll(timeout):
                     yield from self._handle(worker, message)
         except BaseException as exc:
+            self.output.flush()
             yield from self._abandon(exc)
             raise
         yield from self._close_workers()
+        self.output.flush()
         elapsed = (time.perf_counter() - start) * 1000
         yield self.engine(
             f"Finished steps in worker processes in {elapsed:.0f}ms",
@@ -194,7 +200,9 @@ class _PoolRun:
             yield from self._worker_died(worker)
             return
         kind = message[0]
-        if kind == "record":
+        if kind == "output":
+            self.output.write(message[1], message[2], message[3])
+        elif kind == "record":
             record = message[1]
             self.ctx.forward(record)
             event = record.dagster_event
@@ -202,9 +210,11 @@ class _PoolRun:
                 yield from self._step_event(event)
         elif kind == "done":
             worker.step_key = None
+            self.output.flush(message[1])
             yield from self._check_unfinished(message[1])
         elif kind == "error":
             worker.step_key = None
+            self.output.flush(message[1], worker_tag(worker.pid))
             yield from self._fail_step(message[1], message[2], "the worker could not load it")
 
     def _step_event(self, event: DagsterEvent) -> Iterator[DagsterEvent]:
@@ -231,6 +241,7 @@ class _PoolRun:
 
     def _worker_died(self, worker: WorkerProcess) -> Iterator[DagsterEvent]:
         step_key = worker.step_key
+        self.output.flush(*([step_key] if step_key else []), worker_tag(worker.pid))
         self.pool.remove(worker)
         worker.stop(0)
         how = worker.exit_description
@@ -293,10 +304,13 @@ class _PoolRun:
     def _close_workers(self) -> Iterator[DagsterEvent]:
         for worker, message in self.pool.close():
             if message == "stopped":
+                self.output.flush(worker_tag(worker.pid))
                 yield self.engine(
                     f"Stopped worker process {worker.index} (pid: {worker.pid})",
                     (EventMetadataEntry.text(str(worker.pid), "pid"),),
                 )
+            elif message[0] == "output":
+                self.output.write(message[1], message[2], message[3])
             elif message[0] == "record":
                 self.ctx.forward(message[1])
                 if message[1].dagster_event is not None:

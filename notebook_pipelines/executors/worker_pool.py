@@ -5,6 +5,10 @@ over that worker's own ``Pipe``, waits on every busy worker's pipe *and* process
 (:func:`multiprocessing.connection.wait`), so records arrive while steps run and a worker that
 dies is noticed at once, whatever killed it. It never blocks on a worker that cannot answer: every
 wait has a timeout, and shutting down terminates (then kills) what does not exit in time.
+
+What workers write reaches the parent as ``output`` messages; an :class:`OutputRelay` writes it to
+the parent's own ``sys.stdout`` / ``sys.stderr`` (in a notebook kernel: the running cell), each line
+prefixed with the step it came from.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from multiprocessing.connection import Connection, wait
@@ -23,6 +28,45 @@ from .worker_main import WorkerSpec, worker_main
 CLOSE_TIMEOUT = 30.0
 #: how long an interrupted worker gets between SIGTERM and SIGKILL
 TERMINATE_GRACE = 2.0
+
+
+#: a partial line longer than this is shown without waiting for its newline (progress bars)
+MAX_PARTIAL_LINE = 8192
+
+
+class OutputRelay:
+    """Writes workers' output to this process's ``sys.stdout`` / ``sys.stderr``, each line
+    prefixed with ``[tag] ``. A partial line waits, per (tag, stream), for its newline or
+    :meth:`flush` (the step ended)."""
+
+    def __init__(self) -> None:
+        self._partial: dict[tuple[str, str], str] = {}
+
+    def write(self, tag: str, stream: str, text: str) -> None:
+        key = (tag, stream)
+        *lines, rest = (self._partial.pop(key, "") + text).split("\n")
+        if len(rest) > MAX_PARTIAL_LINE:
+            lines.append(rest)
+        elif rest:
+            self._partial[key] = rest
+        if lines:
+            _show(stream, "".join(f"[{tag}] {line}\n" for line in lines))
+
+    def flush(self, *tags: str) -> None:
+        """Show the partial lines of ``tags`` (all of them if none are given)."""
+        for key in [k for k in self._partial if not tags or k[0] in tags]:
+            self.write(key[0], key[1], self._partial.pop(key) + "\n")
+
+
+def _show(stream: str, text: str) -> None:
+    target = sys.stderr if stream == "stderr" else sys.stdout
+    if target is None:
+        return
+    try:
+        target.write(text)
+        target.flush()
+    except (OSError, ValueError):  # a closed stream: the output is still in the compute logs
+        pass
 
 
 class WorkerProcess:

@@ -5,6 +5,7 @@ when ``dask.distributed`` is missing."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 import subprocess
@@ -279,3 +280,151 @@ def test_unreachable_scheduler_is_a_clear_failure(tmp_path: Path) -> None:
         r.dagster_event.event_type_value for r in instance.all_logs(run.run_id) if r.dagster_event
     ]
     assert kinds[-1] == "PIPELINE_FAILURE"
+
+
+# --- a worker killed for real, a real Ctrl-C ------------------------------------------------------
+
+
+def _types(result: Any, step_key: str) -> list[str]:
+    return [e.event_type_value for e in result.events_by_step_key.get(step_key, [])]
+
+
+def test_a_worker_killed_while_running_a_step_fails_only_that_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from notebook_pipelines import PipelineRunStatus
+
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    monkeypatch.setenv("NP_TEST_DIR", str(marks))  # inherited by the workers the run starts
+    instance = DagsterInstance.local_temp(str(tmp_path / "instance"))
+    start = time.monotonic()
+    result = execute_pipeline(
+        dask_target("dying_pipeline"),
+        run_config=dask_config({"local": {"n_workers": 2, "processes": True}}),
+        instance=instance,
+        raise_on_error=False,
+    )
+    assert time.monotonic() - start < 60
+    assert not result.success
+    # Dask submitted the killed step's task again: it did not run the solid a second time
+    assert len(list(marks.glob("killed-*"))) == 1
+    assert _types(result, "killed.compute") == ["STEP_START", "STEP_FAILURE"]
+    failure = result.events_by_step_key["killed.compute"][-1]
+    assert "Dask worker" in (failure.message or "") and "was lost" in (failure.message or "")
+    assert failure.event_specific_data.error.cls_name == "DaskWorkerLostError"
+    engine = [e.message or "" for e in result.event_list if e.event_type_value == "ENGINE_EVENT"]
+    assert any("died while running step killed.compute" in m for m in engine), engine
+    assert _types(result, "after_killed.compute") == ["STEP_SKIPPED"]
+    assert result.output_for_solid("after_independent") == 2
+    run = instance.get_run_by_id(result.run_id)
+    assert run is not None and run.status == PipelineRunStatus.FAILURE
+    stored = [r.dagster_event for r in instance.all_logs(result.run_id) if r.dagster_event]
+    assert stored == result.event_list
+    claims = Path(instance.storage_directory()) / result.run_id / "dask-steps"
+    assert not claims.exists()  # the parent removes the run's step claims
+
+
+_INTERRUPTED_SCRIPT = """
+import sys
+from notebook_pipelines import DagsterInstance, build_reconstructable_pipeline, execute_pipeline
+
+if __name__ == "__main__":
+    instance = DagsterInstance.local_temp(sys.argv[1])
+    target = build_reconstructable_pipeline(
+        "tests.executors.dask_pipelines", "with_dask", ["sleeping_pipeline"]
+    )
+    try:
+        execute_pipeline(
+            target,
+            run_config={
+                "execution": {"dask": {"config": {"cluster": {"local": {"n_workers": 2}}}}},
+                "intermediate_storage": {"filesystem": {}},
+            },
+            instance=instance,
+        )
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(1)
+"""
+
+
+def _descendants(pid: int) -> list[int]:
+    try:
+        psutil = importlib.import_module("psutil")
+    except ImportError:  # pragma: no cover - psutil is a test dependency here
+        children: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(ppid, []).append(int(entry.name))
+        found, todo = [], [pid]
+        while todo:
+            kids = children.get(todo.pop(), [])
+            found += kids
+            todo += kids
+        return found
+    return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_ctrl_c_stops_the_local_cluster_and_cancels_the_run(tmp_path: Path) -> None:
+    import signal
+
+    from notebook_pipelines import PipelineRunStatus
+
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    script = tmp_path / "interrupted.py"
+    script.write_text(_INTERRUPTED_SCRIPT)
+    env = {**os.environ, "NP_TEST_DIR": str(marks), "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "instance")],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(marks.glob("sleeping-*")) and time.monotonic() < deadline:
+            assert proc.poll() is None, "the run ended before its step slept"
+            time.sleep(0.05)
+        (sleeping,) = marks.glob("sleeping-*")
+        children = _descendants(proc.pid)  # the nannies and the worker processes
+        assert int(sleeping.read_text()) in children
+        proc.send_signal(signal.SIGINT)
+        start = time.monotonic()
+        assert proc.wait(30) == 130
+        assert time.monotonic() - start < 10, "the interrupted run took too long to exit"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in children if _alive(pid)], "Dask processes outlived the run"
+    instance = DagsterInstance.local_temp(str(tmp_path / "instance"))
+    (run,) = instance.get_runs()
+    assert run.status == PipelineRunStatus.CANCELED
+    stored = [r.dagster_event for r in instance.all_logs(run.run_id) if r.dagster_event]
+    by_step = {
+        key: [e.event_type_value for e in stored if e.step_key == key]
+        for key in ("sleeper.compute", "after_sleeper.compute")
+    }
+    assert by_step["sleeper.compute"] == ["STEP_START", "STEP_FAILURE"]
+    assert by_step["after_sleeper.compute"] == []  # cancelled: never started
+    assert stored[0].event_type_value == "PIPELINE_START"
+    assert stored[-1].event_type_value == "PIPELINE_FAILURE"
