@@ -39,7 +39,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from ..api import execute_pipeline, execute_pipeline_iterator
+from ..api import execute_pipeline, execute_pipeline_iterator, reexecute_pipeline
 from ..definitions.pipeline import PipelineDefinition
 from ..events import DagsterEvent, DagsterEventType
 from ..execution.results import PipelineExecutionResult, SolidExecutionResult
@@ -55,9 +55,11 @@ __all__ = [
     "FailureSuite",
     "HooksSuite",
     "PrioritySuite",
+    "ReexecutionSuite",
     "ResourcesSuite",
     "RetriesSuite",
     "SuiteRunner",
+    "TypeChecksSuite",
     "UserEventsSuite",
     "ValuesSuite",
     "deep_merge",
@@ -554,6 +556,54 @@ class EventStorageSuite(_SuiteBase):
         assert all(e.pipeline_name == "linear_pipeline" for e in result.event_list)
 
 
+class TypeChecksSuite(_SuiteBase):
+    """A value that fails its output type check fails the step; what needs it is skipped."""
+
+    def test_failing_output_type_check(self, runner: SuiteRunner) -> None:
+        result = runner.execute(sp.type_check_pipeline)
+        assert not result.success
+        bad = solid_result(result, "not_an_int")
+        assert step_types(result, "not_an_int") == ["STEP_START", "STEP_OUTPUT", "STEP_FAILURE"]
+        check = bad.compute_output_event_dict["result"].event_specific_data.type_check_data
+        assert check is not None and not check.success
+        error = bad.failure_data.error
+        assert error is not None and error.cls_name == "DagsterTypeCheckDidNotPass"
+        assert "not_an_int.compute" in error.message
+        assert solid_result(result, "after_bad_value").skipped
+
+
+class ReexecutionSuite(_SuiteBase):
+    """Re-executing a step selection of a finished run reuses the parent's stored outputs."""
+
+    FILESYSTEM: ClassVar[dict[str, Any]] = {"intermediate_storage": {"filesystem": {}}}
+
+    def test_reexecute_a_step_selection(self, runner: SuiteRunner) -> None:
+        parent = runner.execute(sp.linear_pipeline, self.FILESYSTEM)
+        assert parent.success
+        child = reexecute_pipeline(
+            runner.target(sp.linear_pipeline),
+            parent.run_id,
+            run_config=runner.run_config(self.FILESYSTEM),
+            step_selection=["double.compute"],
+            instance=runner.instance,
+        )
+        runner.check_stored(child)
+        assert child.success
+        assert child.output_for_solid("double") == parent.output_for_solid("double") == 10
+        started = [e.step_key for e in child.event_list if e.event_type_value == "STEP_START"]
+        assert started == ["double.compute"]
+        copies = [
+            e.event_specific_data
+            for e in child.event_list
+            if e.event_type_value == "OBJECT_STORE_OPERATION"
+            and e.event_specific_data.op.value == "CP_OBJECT"
+        ]
+        assert [c.step_output_handle.step_key for c in copies] == ["add_one_again.compute"]
+        run = runner.instance.get_run_by_id(child.run_id)
+        assert run is not None
+        assert run.parent_run_id == parent.run_id and run.root_run_id == parent.run_id
+
+
 class ExecutorSuite(
     ValuesSuite,
     FailureSuite,
@@ -563,5 +613,7 @@ class ExecutorSuite(
     HooksSuite,
     UserEventsSuite,
     EventStorageSuite,
+    TypeChecksSuite,
+    ReexecutionSuite,
 ):
     """Every suite above: what an executor must pass."""

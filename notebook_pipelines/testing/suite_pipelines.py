@@ -258,3 +258,21 @@ def reports(_: Any) -> Iterator[Any]:
 @pipeline
 def events_pipeline() -> None:
     add_one(reports())
+
+
+# --- type checks: an output that fails its type check, and what follows it -------------------------
+
+
+@solid(output_defs=[OutputDefinition(Int)])
+def not_an_int(_: Any) -> Any:
+    return "not a number"
+
+
+@solid(input_defs=[InputDefinition("x", Int)], output_defs=[OutputDefinition(Int)])
+def after_bad_value(_: Any, x: int) -> int:
+    return x
+
+
+@pipeline
+def type_check_pipeline() -> None:
+    after_bad_value(not_an_int())
