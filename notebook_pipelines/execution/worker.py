@@ -59,7 +59,9 @@ class StepWorker:
         self._started = False
         self._start_error: DagsterError | None = None
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Set the run up in this process (resources, storage, capture); done by the first step
+        otherwise. A setup error fails every step handed to this worker."""
         self._started = True
         try:
             for _ in self.setup.initialize():
@@ -74,7 +76,7 @@ class StepWorker:
     def run(self, step_key: str, previous_attempts: int = 0) -> list[DagsterEvent]:
         """Run one step (and its hooks); its events go to the sink and are returned too."""
         if not self._started:
-            self._start()
+            self.start()
         step = self.plan.get_step_by_key(step_key)
         if self._start_error is not None:
             return [self._setup_failure(step_key, step.solid_handle)]

@@ -56,7 +56,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,9 +80,10 @@ from ..events import DagsterEvent, EngineEventData, EventRecord, StepFailureData
 from ..execution.contexts import PlanExecutionContext
 from ..execution.step_events import step_event
 from ..execution.worker import StepWorker, worker_instance
+from ..plan.active import inputs_available
 from ..plan.plan import ExecutionPlan
 from ..plan.retries import Retries
-from ..plan.steps import ExecutionStep, FromMultipleSources, FromStepOutput
+from ..plan.steps import ExecutionStep
 from ..serdes import deserialize, serialize
 from ..storage.runs import PipelineRun
 from ..user_events import EventMetadataEntry
@@ -162,7 +163,7 @@ def run_step_task(spec: RunSpec, step_key: str, *upstream: Mapping[str, Any]) ->
     try:
         run = _worker_run(spec)
         step = run.step_worker.plan.get_step_by_key(step_key)
-        if not inputs_available(step, {u["step_key"]: u for u in upstream}):
+        if not inputs_available(step, upstream_available({u["step_key"]: u for u in upstream})):
             summary["skipped"] = True
         else:
             claims = _StepClaims(spec)
@@ -264,29 +265,18 @@ def _send_done(spec: RunSpec, run: _WorkerRun | None, message: list[Any]) -> Non
         queue.close()
 
 
-def inputs_available(step: ExecutionStep, upstream: Mapping[str, Mapping[str, Any]]) -> bool:
-    """Whether every input of ``step`` can be loaded, given the summaries of its upstream steps in
-    this plan (``ActiveExecution``'s rule: a step outside the plan left its output in storage; one
-    in the plan must have produced it without failing; a fan-in input needs one of its sources)."""
+def upstream_available(upstream: Mapping[str, Mapping[str, Any]]) -> Callable[[Any], bool]:
+    """The availability of an output, given the summaries of the upstream steps in this plan
+    (``ActiveExecution``'s rule: a step outside the plan left its output in storage; one in the
+    plan must have produced it without failing)."""
 
-    def available(step_key: str, output_name: str) -> bool:
-        summary = upstream.get(step_key)
+    def available(handle: Any) -> bool:
+        summary = upstream.get(handle.step_key)
         if summary is None:
             return True
-        return not summary["failed"] and output_name in summary["produced"]
+        return not summary["failed"] and handle.output_name in summary["produced"]
 
-    for step_input in step.step_inputs:
-        source = step_input.source
-        if isinstance(source, FromStepOutput):
-            handle = source.step_output_handle
-            if not available(handle.step_key, handle.output_name):
-                return False
-        elif isinstance(source, FromMultipleSources) and not any(
-            available(s.step_output_handle.step_key, s.step_output_handle.output_name)
-            for s in source.sources
-        ):
-            return False
-    return True
+    return available
 
 
 def close_run_task(run_id: str) -> bool:

@@ -235,5 +235,5 @@ def _build_worker(spec: WorkerSpec, channel: _Channel) -> Any:
     # Start the run's resources now, outside any step, so what they print is the worker's (the
     # StepWorker would otherwise start them lazily inside the first step; a failure is kept and
     # reported by every step, as before).
-    worker._start()
+    worker.start()
     return worker

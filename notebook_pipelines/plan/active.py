@@ -11,13 +11,28 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ..errors import DagsterInvariantViolationError
 from ..events import DagsterEvent, StepOutputHandle
 from .plan import ExecutionPlan
 from .retries import Retries
 from .steps import ExecutionStep, FromMultipleSources, FromStepOutput
+
+
+def inputs_available(step: ExecutionStep, available: Callable[[StepOutputHandle], bool]) -> bool:
+    """The skip rule: a step can run when the output behind each of its inputs is ``available``
+    — for a fan-in input, the output of at least one of its sources."""
+    for step_input in step.step_inputs:
+        source = step_input.source
+        if isinstance(source, FromStepOutput):
+            if not available(source.step_output_handle):
+                return False
+        elif isinstance(source, FromMultipleSources) and not any(
+            available(s.step_output_handle) for s in source.sources
+        ):
+            return False
+    return True
 
 
 class ActiveExecution:
@@ -174,16 +189,7 @@ class ActiveExecution:
             self._to_skip.append(step.key)
 
     def _can_run(self, step: ExecutionStep) -> bool:
-        for step_input in step.step_inputs:
-            source = step_input.source
-            if isinstance(source, FromStepOutput):
-                if not self._available(source.step_output_handle):
-                    return False
-            elif isinstance(source, FromMultipleSources) and not any(
-                self._available(s.step_output_handle) for s in source.sources
-            ):
-                return False
-        return True
+        return inputs_available(step, self._available)
 
     def _available(self, handle: StepOutputHandle) -> bool:
         """An output of a step outside this plan comes from storage; one inside it must have been
