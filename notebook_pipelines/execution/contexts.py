@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..events import DagsterEvent, EventRecord, event_level
+from ..events import DagsterEvent, EngineEventData, EventRecord, event_level
 from .log_manager import DagsterLogManager
 from .resources_view import ScopedResources
 
@@ -90,6 +90,22 @@ class PlanExecutionContext:
         if level >= self.log.min_level:
             self.log.log_event(event)
         return event
+
+    def engine_event(self, message: str, data: EngineEventData | None = None) -> DagsterEvent:
+        """Emit a run-level ``ENGINE_EVENT`` (what an executor reports about itself)."""
+        return self.emit(
+            DagsterEvent(
+                "ENGINE_EVENT",
+                self.pipeline_name,
+                None,
+                None,
+                None,
+                self.logging_tags,
+                data if data is not None else EngineEventData(),
+                message,
+                self.pid,
+            )
+        )
 
     def forward(self, record: EventRecord) -> None:
         """Store and log a record made in a worker process of this run: the process that runs the

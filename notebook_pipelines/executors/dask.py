@@ -374,8 +374,7 @@ class DaskExecutor(Executor):
         try:
             run = _ParentRun(self, pipeline_context, execution_plan, cluster)
             workers = len(cluster.client.scheduler_info().get("workers", {}))
-            yield _engine(
-                pipeline_context,
+            yield pipeline_context.engine_event(
                 f"Executing steps on {cluster.description} ({workers} workers)",
                 EngineEventData(
                     (EventMetadataEntry.text(str(workers), "workers"),), marker_start="dask"
@@ -388,8 +387,7 @@ class DaskExecutor(Executor):
                 raise
             yield from run.close_workers()
             elapsed = (time.perf_counter() - start) * 1000
-            yield _engine(
-                pipeline_context,
+            yield pipeline_context.engine_event(
                 f"Finished steps on {cluster.description} in {elapsed:.0f}ms",
                 EngineEventData(
                     (EventMetadataEntry.text(str(len(run.futures)), "steps"),), marker_end="dask"
@@ -495,8 +493,7 @@ class _ParentRun:
             self.workers.add(address)
         step = self.steps[step_key]
         if lost_worker is not None:
-            yield _engine(
-                self.ctx,
+            yield self.ctx.engine_event(
                 f"The Dask worker {lost_worker} died while running step {step_key}; Dask "
                 f"submitted its task again (on {address or 'a worker'}), which did not run the "
                 "step a second time.",
@@ -634,22 +631,6 @@ class DaskWorkerLostError(Exception):
 
 def _gone(future: Any) -> bool:
     return future.status in ("error", "cancelled", "lost")
-
-
-def _engine(ctx: PlanExecutionContext, message: str, data: EngineEventData) -> DagsterEvent:
-    return ctx.emit(
-        DagsterEvent(
-            "ENGINE_EVENT",
-            ctx.pipeline_name,
-            None,
-            None,
-            None,
-            ctx.logging_tags,
-            data,
-            message,
-            os.getpid(),
-        )
-    )
 
 
 def create(init_context: Any) -> DaskExecutor:

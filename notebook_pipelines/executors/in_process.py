@@ -32,37 +32,19 @@ class InProcessExecutor(Executor):
     ) -> Iterator[DagsterEvent]:
         pid = os.getpid()
         keys = execution_plan.step_keys_to_execute
-        yield _engine(
-            pipeline_context,
+        yield pipeline_context.engine_event(
             f"Executing steps in process (pid: {pid})",
             EngineEventData((EventMetadataEntry.text(str(pid), "pid"),), marker_start="in_process"),
         )
         start = time.perf_counter()
         yield from inner_plan_execution_iterator(pipeline_context, execution_plan, self._retries)
         elapsed = (time.perf_counter() - start) * 1000
-        yield _engine(
-            pipeline_context,
+        yield pipeline_context.engine_event(
             f"Finished steps in process (pid: {pid}) in {elapsed:.0f}ms",
             EngineEventData(
                 (EventMetadataEntry.text(str(len(keys)), "steps"),), marker_end="in_process"
             ),
         )
-
-
-def _engine(ctx: PlanExecutionContext, message: str, data: EngineEventData) -> DagsterEvent:
-    return ctx.emit(
-        DagsterEvent(
-            "ENGINE_EVENT",
-            ctx.pipeline_name,
-            None,
-            None,
-            None,
-            ctx.logging_tags,
-            data,
-            message,
-            ctx.pid,
-        )
-    )
 
 
 def create(init_context: Any) -> InProcessExecutor:

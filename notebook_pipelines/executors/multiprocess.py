@@ -325,18 +325,8 @@ class _PoolRun:
         marker_start: str | None = None,
         marker_end: str | None = None,
     ) -> DagsterEvent:
-        return self.ctx.emit(
-            DagsterEvent(
-                "ENGINE_EVENT",
-                self.ctx.pipeline_name,
-                None,
-                None,
-                None,
-                self.ctx.logging_tags,
-                EngineEventData(entries, marker_start=marker_start, marker_end=marker_end),
-                message,
-                self.ctx.pid,
-            )
+        return self.ctx.engine_event(
+            message, EngineEventData(entries, marker_start=marker_start, marker_end=marker_end)
         )
 
 
