@@ -224,6 +224,15 @@ from .user_events import (
     UrlMetadataEntryData,
 )
 
+
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext notebook_pipelines``: register the ``%%solid`` magic and the notebook
+    reconstruction strategy (IPython is imported only here, lazily)."""
+    from .jupyter.magics import load_ipython_extension as load
+
+    load(ipython)
+
+
 __all__ = [
     "Any",
     "Array",
@@ -365,6 +374,7 @@ __all__ = [
     "input_hydration_config",
     "intermediate_storage",
     "lambda_solid",
+    "load_ipython_extension",
     "local_file_manager",
     "logger",
     "make_python_type_usable_as_dagster_type",

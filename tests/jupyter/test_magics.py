@@ -1,0 +1,187 @@
+"""``%%solid`` through a real IPython InteractiveShell: both forms, options, replacement and the
+stale warning, readable errors, and the notebook reconstruction strategy."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+
+from notebook_pipelines import execute_pipeline, load_ipython_extension
+from notebook_pipelines.errors import DagsterInvariantViolationError
+from notebook_pipelines.jupyter.cell_modules import StaleSolidWarning
+from notebook_pipelines.jupyter.strategy import notebook_strategy
+
+
+@pytest.fixture
+def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
+    monkeypatch.setenv("NOTEBOOK_PIPELINES_HOME", str(tmp_path))
+    ip = InteractiveShell.instance()
+    load_ipython_extension(ip)
+    yield ip
+    ip.reset(new_session=False)
+    InteractiveShell.clear_instance()
+
+
+def run(ip: InteractiveShell, code: str) -> None:
+    result = ip.run_cell(code, store_history=True)
+    result.raise_error()
+
+
+def test_function_form_with_options(shell: InteractiveShell, tmp_path: Path) -> None:
+    shell.run_cell_magic(
+        "solid",
+        'split --outputs low high --config-schema \'{"cut": "Int"}\' --tags \'{"k": "v"}\' '
+        "--description 'Splits.'",
+        "def split(context, numbers: list):\n"
+        "    cut = context.solid_config['cut']\n"
+        "    return [n for n in numbers if n < cut], [n for n in numbers if n >= cut]\n",
+    )
+    split = shell.user_ns["split"]
+    assert split.name == "split" and split.description == "Splits."
+    assert [o.name for o in split.output_defs] == ["low", "high"]
+    assert split.tags == {"k": "v"}
+    files = list((tmp_path / "cell_modules").glob("__np_cell_*.py"))
+    assert len(files) == 1 and "def split(context" in files[0].read_text()
+    assert files[0].stem in sys.modules
+    run(
+        shell,
+        "from notebook_pipelines import solid, pipeline, execute_solid\n"
+        "res = execute_solid(split, input_values={'numbers': [1, 5, 9]},"
+        " run_config={'solids': {'split': {'config': {'cut': 5}}}})\n",
+    )
+    res = shell.user_ns["res"]
+    assert res.output_value("low") == [1] and res.output_value("high") == [5, 9]
+
+
+def test_named_function_without_context_and_resource_keys(shell: InteractiveShell) -> None:
+    shell.run_cell_magic(
+        "solid",
+        "double --required-resource-keys db",
+        "def twice(x: int) -> int:\n    return 2 * x\n",
+    )
+    double = shell.user_ns["double"]
+    assert double.name == "double" and double.required_resource_keys == {"db"}
+    assert shell.user_ns["twice"] is not None  # the cell's function is in the namespace too
+
+
+def test_body_form_binds_inputs_and_reads_outputs(shell: InteractiveShell) -> None:
+    shell.run_cell_magic("solid", "make --outputs raw", "raw = [3, 1, 2]\n")
+    shell.run_cell_magic(
+        "solid",
+        "clean --inputs raw --outputs cleaned count",
+        "context.log.info('cleaning')\ncleaned = sorted(raw)\ncount = len(cleaned)\n",
+    )
+    run(
+        shell,
+        "from notebook_pipelines import pipeline, execute_pipeline\n"
+        "@pipeline\ndef body_pipe():\n    clean(make())\n"
+        "result = execute_pipeline(body_pipe)\n",
+    )
+    result = shell.user_ns["result"]
+    assert result.success
+    assert result.result_for_solid("clean").output_value("cleaned") == [1, 2, 3]
+    assert result.result_for_solid("clean").output_value("count") == 3
+
+
+def test_traceback_shows_the_cell_lines(shell: InteractiveShell) -> None:
+    shell.run_cell_magic("solid", "", "def boom(context):\n    raise ValueError('kaboom here')\n")
+    fn = shell.user_ns["boom"].compute_fn
+    with pytest.raises(ValueError) as info:
+        list(fn(None, {}))
+    text = "".join(traceback.format_exception(info.value))
+    assert "raise ValueError('kaboom here')" in text and "__np_cell_" in text
+
+
+def test_rerun_replaces_and_old_pipeline_warns(shell: InteractiveShell) -> None:
+    shell.run_cell_magic("solid", "", "def one(context):\n    return 1\n")
+    run(
+        shell,
+        "from notebook_pipelines import pipeline, execute_pipeline\n"
+        "@pipeline\ndef p():\n    one()\n",
+    )
+    old = shell.user_ns["one"]
+    shell.run_cell_magic("solid", "", "def one(context):\n    return 2\n")
+    assert shell.user_ns["one"] is not old
+    with pytest.warns(StaleSolidWarning, match='Solid "one" is stale'):
+        result = execute_pipeline(shell.user_ns["p"])
+    assert result.result_for_solid("one").output_value() == 1
+    with pytest.warns(StaleSolidWarning, match='"one"'):
+        notebook_strategy(shell.user_ns["p"])
+    run(shell, "@pipeline\ndef p():\n    one()\n")
+    assert execute_pipeline(shell.user_ns["p"]).result_for_solid("one").output_value() == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "cell", "message"),
+    [
+        ("", "x = 1\n", "needs a name"),
+        ("--bogus", "def f(context):\n    pass\n", "unrecognized arguments"),
+        ("", "def f(:\n", "not valid Python"),
+        ("", "def f(context):\n    pass\ndef g(context):\n    pass\n", "name the one"),
+        ("f --tags '{nope'", "def f(context):\n    pass\n", "--tags is not valid JSON"),
+    ],
+)
+def test_bad_input_raises_readable_errors(
+    shell: InteractiveShell, line: str, cell: str, message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        shell.run_cell_magic("solid", line, cell)
+
+
+def test_errors_in_the_cell_propagate(shell: InteractiveShell) -> None:
+    with pytest.raises(ZeroDivisionError):
+        shell.run_cell_magic("solid", "", "1 / 0\ndef f(context):\n    pass\n")
+
+
+def _pipeline_with(shell: InteractiveShell, setup: str, body: str) -> Any:
+    run(shell, setup)
+    shell.run_cell_magic("solid", "", body)
+    run(
+        shell,
+        "from notebook_pipelines import pipeline\n@pipeline\ndef leaving():\n    uses()\n",
+    )
+    return shell.user_ns["leaving"]
+
+
+def test_a_lock_cannot_leave_the_kernel(shell: InteractiveShell) -> None:
+    pipe = _pipeline_with(
+        shell,
+        "import threading\nguard = threading.Lock()\n",
+        "def uses(context):\n    with guard:\n        return 1\n",
+    )
+    with pytest.raises(DagsterInvariantViolationError, match=r'solid "uses".*"guard"'):
+        notebook_strategy(pipe)
+
+
+def test_strategy_writes_a_loadable_pipeline_module(shell: InteractiveShell) -> None:
+    pipe = _pipeline_with(
+        shell,
+        "import math\nFACTOR = 3\n",
+        "def uses(context):\n    return math.floor(FACTOR * 1.5)\n",
+    )
+    recon = notebook_strategy(pipe)
+    assert recon is not None and recon.pointer.kind == "file"
+    rebuilt = recon.get_definition()
+    assert rebuilt is not pipe and rebuilt.name == "leaving"
+    assert execute_pipeline(rebuilt).result_for_solid("uses").output_value() == 4
+
+
+def test_other_pipelines_are_left_alone(shell: InteractiveShell) -> None:
+    from notebook_pipelines import pipeline, solid
+
+    @solid
+    def here(context: Any) -> int:
+        return 1
+
+    @pipeline
+    def not_in_notebook() -> None:
+        here()
+
+    assert notebook_strategy(not_in_notebook) is None
