@@ -141,16 +141,24 @@ def register_reconstruction_strategy(strategy: ReconstructionStrategy) -> None:
 def make_reconstructable(pipeline_def: PipelineDefinition) -> ReconstructablePipeline:
     """A reconstructable form of ``pipeline_def``: the registered strategies, then
     :func:`reconstructable`; its error says why none applies."""
+    found = _from_strategies(pipeline_def)
+    return found if found is not None else reconstructable(pipeline_def)
+
+
+def _from_strategies(pipeline_def: PipelineDefinition) -> ReconstructablePipeline | None:
     for strategy in _STRATEGIES:
         found = strategy(pipeline_def)
         if found is not None:
             return found
-    return reconstructable(pipeline_def)
+    return None
 
 
 def reconstructable(target: Any) -> ReconstructablePipeline:
     """A :class:`ReconstructablePipeline` for a pipeline (or a zero-argument function returning one)
-    defined at the top level of an importable module or a file."""
+    defined at the top level of an importable module or a file. A pipeline defined in an
+    interactive ``__main__`` (no file, e.g. a notebook) is handed to the registered reconstruction
+    strategies (:func:`register_reconstruction_strategy`); when none applies, the error says how
+    to make it reconstructable."""
     if isinstance(target, ReconstructablePipeline):
         return target
     name = _describe(target)
@@ -177,6 +185,9 @@ def reconstructable(target: Any) -> ReconstructablePipeline:
     else:
         path = getattr(module, "__file__", None)
         if not path:
+            found = _from_strategies(target) if isinstance(target, PipelineDefinition) else None
+            if found is not None:
+                return found
             raise DagsterInvariantViolationError(
                 f"reconstructable() cannot rebuild {name}: it is defined in an interactive session "
                 "(no file). In a notebook, load the extension (%load_ext notebook_pipelines) and "

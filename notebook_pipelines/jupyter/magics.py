@@ -1,4 +1,4 @@
-"""The ``%%solid`` cell magic and ``load_ipython_extension``.
+"""The ``%%solid`` cell magic, the ``%pipeline_runs`` line magic and ``load_ipython_extension``.
 
 Two forms (DESIGN.md §4):
 
@@ -29,10 +29,13 @@ from types import CodeType, ModuleType
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, cell_magic, magics_class
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.display import display
 
 from ..reconstruct import register_reconstruction_strategy
+from ..storage.instance import DagsterInstance
 from . import cell_modules
+from .runs import parse_runs_line, runs_table
 from .strategy import notebook_strategy, set_shell
 
 BODY_FUNCTION = "__np_compute__"
@@ -168,8 +171,23 @@ class SolidMagics(Magics):
         user_ns[solid_def.name] = solid_def
 
 
+@magics_class
+class RunsMagics(Magics):
+    """``%pipeline_runs``: the instance's runs as a table."""
+
+    @line_magic
+    def pipeline_runs(self, line: str) -> None:
+        """%pipeline_runs [--pipeline NAME] [--limit N] [--status S]: the runs of the instance in
+        $NOTEBOOK_PIPELINES_HOME, newest first (20 by default)."""
+        args = parse_runs_line(line)
+        with DagsterInstance.get() as instance:
+            runs = runs_table(instance, args.pipeline, args.limit, args.status)
+        display(runs)
+
+
 def load_ipython_extension(ipython: Any) -> None:
     """Register the magics and the notebook reconstruction strategy."""
     ipython.register_magics(SolidMagics)
+    ipython.register_magics(RunsMagics)
     set_shell(ipython)
     register_reconstruction_strategy(notebook_strategy)

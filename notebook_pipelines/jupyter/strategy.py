@@ -144,18 +144,23 @@ def _binding(name: str, value: Any, pipeline_name: str, solid_name: str | None =
     if (inspect.isfunction(value) or inspect.isclass(value)) and importable:
         return f"{name} = getattr(__np_importlib.import_module({owner!r}), {qualname!r})\n"
     where = f'solid "{solid_name}"' if solid_name else f'pipeline "{pipeline_name}"'
+    is_solid = getattr(value, "compute_fn", None) is not None
     try:
         data = pickle.dumps(value)
     except Exception as exc:
+        remedy = (
+            "Define solids with %%solid so their code lives in a module."
+            if is_solid
+            else "Create it inside the solid (or a resource) instead."
+        )
         raise DagsterInvariantViolationError(
             f'{where} uses the notebook variable "{name}" ({type(value).__name__}), which cannot '
-            f"leave the kernel for a worker process ({exc}). Create it inside the solid (or a "
-            "resource) instead."
+            f"leave the kernel for a worker process ({exc}). {remedy}"
         ) from None
     if b"__main__" in data:
         hint = (
             " Define solids with %%solid so their code lives in a module."
-            if getattr(value, "compute_fn", None) is not None
+            if is_solid
             else " Define it in a %%solid cell or an importable module."
         )
         raise DagsterInvariantViolationError(

@@ -1,8 +1,12 @@
 """``%%solid`` through a real IPython InteractiveShell: both forms, options, replacement and the
-stale warning, readable errors, and the notebook reconstruction strategy."""
+stale warning, readable errors, the notebook reconstruction strategy and ``reconstructable`` of a
+notebook-defined pipeline."""
 
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
 import sys
 import traceback
 from collections.abc import Iterator
@@ -185,3 +189,53 @@ def test_other_pipelines_are_left_alone(shell: InteractiveShell) -> None:
         here()
 
     assert notebook_strategy(not_in_notebook) is None
+
+
+REBUILD_IN_FRESH_PROCESS = (
+    "import pickle, sys\n"
+    "from notebook_pipelines import execute_pipeline\n"
+    "recon = pickle.loads(sys.stdin.buffer.read())\n"
+    "result = execute_pipeline(recon.get_definition())\n"
+    "print(result.pipeline_def.name, result.result_for_solid('uses').output_value())\n"
+)
+
+
+def test_reconstructable_of_a_notebook_pipeline(shell: InteractiveShell, tmp_path: Path) -> None:
+    _pipeline_with(shell, "FACTOR = 2\n", "def uses(context):\n    return FACTOR * 21\n")
+    run(shell, "from notebook_pipelines import reconstructable\nrecon = reconstructable(leaving)\n")
+    recon = shell.user_ns["recon"]
+    assert recon.pipeline_name == "leaving" and recon.pointer.kind == "file"
+    assert Path(recon.pointer.target).parent == tmp_path / "cell_modules"
+    done = subprocess.run(
+        [sys.executable, "-c", REBUILD_IN_FRESH_PROCESS],
+        input=pickle.dumps(recon),
+        capture_output=True,
+        env={**os.environ, "NOTEBOOK_PIPELINES_HOME": str(tmp_path)},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode().split() == ["leaving", "42"]
+
+
+def test_reconstructable_names_what_cannot_leave_the_kernel(shell: InteractiveShell) -> None:
+    run(
+        shell,
+        "from notebook_pipelines import pipeline, reconstructable, solid\n"
+        "@solid\ndef plain(context):\n    return 1\n"
+        "@pipeline\ndef mixed():\n    plain()\n",
+    )
+    with pytest.raises(
+        DagsterInvariantViolationError, match=r'"plain".*Define solids with %%solid'
+    ):
+        run(shell, "reconstructable(mixed)\n")
+
+
+def test_reconstructable_keeps_its_advice_when_no_strategy_applies(
+    shell: InteractiveShell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("notebook_pipelines.reconstruct._STRATEGIES", [])
+    shell.run_cell_magic("solid", "", "def uses(context):\n    return 1\n")
+    run(shell, "from notebook_pipelines import pipeline\n@pipeline\ndef alone():\n    uses()\n")
+    with pytest.raises(DagsterInvariantViolationError, match=r"interactive session.*%load_ext"):
+        run(shell, "from notebook_pipelines import reconstructable\nreconstructable(alone)\n")
