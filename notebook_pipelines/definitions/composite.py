@@ -10,6 +10,7 @@ from typing import Any
 
 from ..config import Field, convert_to_field
 from ..errors import DagsterInvalidDefinitionError
+from . import display
 from .composition import InputMappingNode, InvokedSolidOutputHandle, run_composition
 from .graph import Graph, build_graph
 from .io import InputDefinition, InputMapping, OutputDefinition, OutputMapping
@@ -107,6 +108,16 @@ class CompositeSolidDefinition(NodeDefinition):
         raise DagsterInvalidDefinitionError(
             f'Composite solid "{self.name}" has no output "{output_name}".'
         )
+
+    def to_graphviz(self) -> Any:
+        """This composite solid's DAG as a ``graphviz.Digraph`` (needs the notebook layer: graphviz)."""
+        return display.to_graphviz(self)
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, str]:
+        """Jupyter's rich display: the DAG as SVG when graphviz can draw it, and text/plain."""
+        return display.mimebundle(self, lambda: repr(self))
 
     def iterate_solid_defs(self) -> list[NodeDefinition]:
         defs: list[NodeDefinition] = [self]

@@ -13,6 +13,7 @@ from ..errors import (
     DagsterInvalidSubsetError,
     DagsterInvariantViolationError,
 )
+from . import display
 from .composite import CompositeSolidDefinition
 from .composition import run_composition
 from .dependency import (
@@ -235,6 +236,16 @@ class PipelineDefinition:
             _parent_pipeline_def=self.parent_pipeline_def,
             _solid_selection=self.solid_selection,
         )
+
+    def to_graphviz(self) -> Any:
+        """This pipeline's DAG as a ``graphviz.Digraph`` (needs the notebook layer: graphviz)."""
+        return display.to_graphviz(self)
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, str]:
+        """Jupyter's rich display: the DAG as SVG when graphviz can draw it, and text/plain."""
+        return display.mimebundle(self, lambda: repr(self))
 
     def __repr__(self) -> str:
         return f"<PipelineDefinition {self.name}>"
