@@ -370,6 +370,14 @@ def check_limit(limit: int | None) -> None:
         )
 
 
+def check_run_argument(pipeline_run: object) -> None:
+    """Refuse anything but a :class:`PipelineRun` where a storage adds a run."""
+    if not isinstance(pipeline_run, PipelineRun):
+        raise DagsterInvariantViolationError(
+            f"add_run expects a PipelineRun, got {type(pipeline_run).__name__}"
+        )
+
+
 class InMemoryRunStorage(RunStorage):
     """Runs kept in a dict in this process (the ephemeral instance's run storage)."""
 
@@ -381,10 +389,7 @@ class InMemoryRunStorage(RunStorage):
         return False
 
     def add_run(self, pipeline_run: PipelineRun) -> PipelineRun:
-        if not isinstance(pipeline_run, PipelineRun):
-            raise DagsterInvariantViolationError(
-                f"add_run expects a PipelineRun, got {type(pipeline_run).__name__}"
-            )
+        check_run_argument(pipeline_run)
         if pipeline_run.run_id in self._records:
             raise DagsterInvariantViolationError(
                 f"A run with id {pipeline_run.run_id} already exists in this storage."

@@ -36,6 +36,7 @@ from .runs import (
     RunsFilter,
     RunStorage,
     check_limit,
+    check_run_argument,
     status_for_event_type,
 )
 from .sqlite_base import Schema, SqliteDatabase
@@ -159,10 +160,7 @@ class SqliteRunStorage(RunStorage):
         return True
 
     def add_run(self, pipeline_run: PipelineRun) -> PipelineRun:
-        if not isinstance(pipeline_run, PipelineRun):
-            raise DagsterInvariantViolationError(
-                f"add_run expects a PipelineRun, got {type(pipeline_run).__name__}"
-            )
+        check_run_argument(pipeline_run)
         run = pipeline_run
         try:
             row = (
