@@ -5,7 +5,6 @@ when ``dask.distributed`` is missing."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import socket
 import subprocess
@@ -26,6 +25,8 @@ from notebook_pipelines import (  # noqa: E402
 )
 from notebook_pipelines.definitions.pipeline import PipelineDefinition  # noqa: E402
 from notebook_pipelines.testing.executor_suite import ExecutorSuite, SuiteRunner  # noqa: E402
+
+from .processes import descendants, survivors  # noqa: E402
 
 pytestmark = [pytest.mark.dask, pytest.mark.slow]
 
@@ -349,35 +350,6 @@ if __name__ == "__main__":
 """
 
 
-def _descendants(pid: int) -> list[int]:
-    try:
-        psutil = importlib.import_module("psutil")
-    except ImportError:  # pragma: no cover - psutil is a test dependency here
-        children: dict[int, list[int]] = {}
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                except (OSError, IndexError, ValueError):
-                    continue
-                children.setdefault(ppid, []).append(int(entry.name))
-        found, todo = [], [pid]
-        while todo:
-            kids = children.get(todo.pop(), [])
-            found += kids
-            todo += kids
-        return found
-    return [p.pid for p in psutil.Process(pid).children(recursive=True)]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 def test_ctrl_c_stops_the_local_cluster_and_cancels_the_run(tmp_path: Path) -> None:
     import signal
@@ -402,7 +374,7 @@ def test_ctrl_c_stops_the_local_cluster_and_cancels_the_run(tmp_path: Path) -> N
             assert proc.poll() is None, "the run ended before its step slept"
             time.sleep(0.05)
         (sleeping,) = marks.glob("sleeping-*")
-        children = _descendants(proc.pid)  # the nannies and the worker processes
+        children = descendants(proc.pid)  # the nannies and the worker processes
         assert int(sleeping.read_text()) in children
         proc.send_signal(signal.SIGINT)
         start = time.monotonic()
@@ -412,10 +384,7 @@ def test_ctrl_c_stops_the_local_cluster_and_cancels_the_run(tmp_path: Path) -> N
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    deadline = time.monotonic() + 5
-    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not [pid for pid in children if _alive(pid)], "Dask processes outlived the run"
+    assert not survivors(children), "Dask processes outlived the run"
     instance = DagsterInstance.local_temp(str(tmp_path / "instance"))
     (run,) = instance.get_runs()
     assert run.status == PipelineRunStatus.CANCELED

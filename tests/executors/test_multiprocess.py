@@ -3,7 +3,6 @@ that die for real, a real Ctrl-C, the automatic switches, and its config checks.
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import subprocess
@@ -26,6 +25,7 @@ from notebook_pipelines.storage.runs import PipelineRunStatus
 from notebook_pipelines.testing.executor_suite import ExecutorSuite
 
 from . import multiprocess_pipelines as mp
+from .processes import survivors
 
 MULTIPROCESS: dict[str, Any] = {"execution": {"multiprocess": {"config": {"max_concurrent": 2}}}}
 # the suite checks the stored run config equals the one given, so it names the storage the
@@ -98,21 +98,6 @@ if __name__ == "__main__":
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        psutil = importlib.import_module("psutil")
-    except ImportError:  # pragma: no cover - psutil is a test dependency here
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                return stat.read().split(")")[-1].split()[0] != "Z"
-        except FileNotFoundError:
-            return False
-    try:
-        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
-    except psutil.NoSuchProcess:
-        return False
-
-
 @pytest.mark.slow
 def test_ctrl_c_stops_every_worker_and_cancels_the_run(tmp_path: Path) -> None:
     marks = tmp_path / "marks"
@@ -140,10 +125,7 @@ def test_ctrl_c_stops_every_worker_and_cancels_the_run(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    deadline = time.monotonic() + 5
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not [pid for pid in workers if _alive(pid)], "worker processes outlived the run"
+    assert not survivors(workers), "worker processes outlived the run"
     instance = DagsterInstance.local_temp(str(tmp_path / "instance"))
     (run,) = instance.get_runs()
     assert run.status == PipelineRunStatus.CANCELED
