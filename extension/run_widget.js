@@ -1,7 +1,10 @@
 // The run widget's front end: a plain ES module loaded by anywidget (no build step).
 // The kernel sends `steps` once and then only the changed steps in `step_updates`;
 // `initialize` merges those deltas into the model's `steps` (locally, not saved back), and every
-// view redraws from `steps`.
+// view redraws from `steps`. While a run goes on, the elapsed time ticks here between the
+// kernel's updates. The buttons send {type: "reexecute"} and the query box {type:
+// "preview_query"} messages; the kernel answers through traits (`query_preview`, `message`, and
+// the new run's state once it follows it).
 
 const STATUS_LABEL = {
   pending: "pending",
@@ -10,7 +13,10 @@ const STATUS_LABEL = {
   failed: "failed",
   skipped: "skipped",
   up_for_retry: "up for retry",
+  canceled: "canceled",
+  in_debugger: "in debugger",
 };
+const FINISHED = new Set(["SUCCESS", "FAILURE", "CANCELED"]);
 
 function h(tag, className, text) {
   const node = document.createElement(tag);
@@ -39,6 +45,9 @@ function initialize({ model }) {
     lastSeq = update.seq;
     model.set("steps", { ...(model.get("steps") || {}), ...(update.steps || {}) });
   });
+  model.on("change:run_id", () => {
+    lastSeq = 0;
+  });
 }
 
 function render({ model, el }) {
@@ -53,16 +62,45 @@ function render({ model, el }) {
   const elapsed = h("span", "np-elapsed");
   header.append(title, status, bar, counts, elapsed);
 
+  const runs = h("div", "np-runs");
+  const toolbar = h("div", "np-toolbar");
+  const failedButton = h("button", "np-reexec-failed", "Re-execute failed");
+  const selectedButton = h("button", "np-reexec-selected", "Re-execute selected");
+  const query = h("input", "np-query");
+  query.type = "text";
+  query.placeholder = "selection, e.g. *clean+ or load.compute";
+  const queryPreview = h("span", "np-query-preview");
+  const message = h("div", "np-message");
+  toolbar.append(failedButton, selectedButton, query, queryPreview);
+
   const body = h("div", "np-body");
   const graph = h("div", "np-graph");
   const list = h("div", "np-steps");
   const detail = h("div", "np-detail");
   body.append(graph, list);
-  el.append(header, body, detail);
+  el.append(header, runs, toolbar, message, body, detail);
 
   let graphNodes = {}; // solid handle -> <g class="node">
+  let chosen = new Set(); // step keys picked with ctrl/shift-click, for "Re-execute selected"
+  let elapsedBase = 0;
+  let elapsedAt = performance.now();
 
-  function select(key) {
+  function keyOfHandle(handle) {
+    const steps = model.get("steps") || {};
+    return Object.keys(steps).find((k) => steps[k].handle === handle);
+  }
+
+  function pick(key, event) {
+    if (!key) return;
+    if (event && (event.ctrlKey || event.metaKey || event.shiftKey)) {
+      if (chosen.has(key)) chosen.delete(key);
+      else chosen.add(key);
+      query.value = "";
+      showPreview({ steps: [...chosen] });
+      onSteps();
+      drawToolbar();
+      return;
+    }
     model.set("selected_step", key);
     model.save_changes();
   }
@@ -75,11 +113,7 @@ function render({ model, el }) {
       if (!t) continue;
       const handle = t.textContent.trim();
       graphNodes[handle] = g;
-      g.addEventListener("click", () => {
-        const steps = model.get("steps") || {};
-        const key = Object.keys(steps).find((k) => steps[k].handle === handle);
-        if (key) select(key);
-      });
+      g.addEventListener("click", (event) => pick(keyOfHandle(handle), event));
     }
     graph.style.display = graph.innerHTML ? "" : "none";
     colourGraph();
@@ -95,8 +129,17 @@ function render({ model, el }) {
       for (const shape of g.querySelectorAll("polygon, path, ellipse")) {
         shape.setAttribute("fill", fill);
       }
+      g.dataset.stepKey = key;
+      g.dataset.status = steps[key].status;
       g.classList.toggle("np-selected", key === model.get("selected_step"));
+      g.classList.toggle("np-chosen", chosen.has(key));
     }
+  }
+
+  function drawElapsed() {
+    const running = model.get("status") === "STARTED";
+    const extra = running ? (performance.now() - elapsedAt) / 1000 : 0;
+    elapsed.textContent = formatSeconds((elapsedBase || 0) + extra);
   }
 
   function drawHeader() {
@@ -104,11 +147,77 @@ function render({ model, el }) {
     const runStatus = model.get("status") || "";
     status.textContent = runStatus;
     status.className = `np-status np-status-${runStatus.toLowerCase()}`;
+    el.dataset.status = runStatus;
+    el.dataset.runId = model.get("run_id") || "";
     const p = model.get("progress") || { done: 0, total: 0 };
     barFill.style.width = p.total ? `${(100 * p.done) / p.total}%` : "0%";
     counts.textContent = `${p.done}/${p.total} steps`;
-    elapsed.textContent = formatSeconds(model.get("elapsed"));
+    drawElapsed();
+    drawToolbar();
   }
+
+  function onElapsed() {
+    elapsedBase = model.get("elapsed") || 0;
+    elapsedAt = performance.now();
+    drawElapsed();
+  }
+
+  function drawRuns() {
+    const ids = model.get("runs") || [];
+    const parent = model.get("parent_run_id");
+    runs.replaceChildren();
+    if (ids.length < 2 && !parent) {
+      runs.style.display = "none";
+      return;
+    }
+    runs.style.display = "";
+    if (parent && !ids.includes(parent)) {
+      runs.append(h("span", "np-run-parent", `re-executes ${parent.slice(0, 8)}`));
+    }
+    ids.forEach((id, i) => {
+      if (i) runs.append(h("span", "np-run-sep", " → "));
+      const current = id === model.get("run_id");
+      runs.append(h("span", current ? "np-run np-run-current" : "np-run", id.slice(0, 8)));
+    });
+  }
+
+  function drawToolbar() {
+    const can = !!model.get("can_reexecute");
+    const finished = FINISHED.has(model.get("status"));
+    const busy = !!model.get("busy");
+    const steps = model.get("steps") || {};
+    const anyNotSucceeded = Object.values(steps).some((s) => s.status !== "succeeded");
+    failedButton.disabled = !(can && finished && !busy && anyNotSucceeded);
+    selectedButton.disabled = !(can && finished && !busy && (chosen.size || query.value.trim()));
+    toolbar.style.display = can ? "" : "none";
+    failedButton.title = "Run again every step that did not succeed, reusing the others' outputs";
+    selectedButton.title = "Run again the steps picked (ctrl/shift-click) or the query's selection";
+  }
+
+  function showPreview(preview) {
+    queryPreview.classList.toggle("np-query-error", !!preview.error);
+    if (preview.error) {
+      queryPreview.textContent = preview.error;
+    } else if (preview.steps && preview.steps.length) {
+      queryPreview.textContent = `${preview.steps.length} step(s): ${preview.steps.join(", ")}`;
+    } else {
+      queryPreview.textContent = "";
+    }
+  }
+
+  let queryTimer = null;
+  query.addEventListener("input", () => {
+    chosen = new Set();
+    onSteps();
+    drawToolbar();
+    clearTimeout(queryTimer);
+    queryTimer = setTimeout(() => model.send({ type: "preview_query", query: query.value }), 200);
+  });
+  failedButton.addEventListener("click", () => model.send({ type: "reexecute", from: "failed" }));
+  selectedButton.addEventListener("click", () => {
+    model.send({ type: "reexecute", from: "selected", steps: [...chosen], query: query.value });
+    chosen = new Set();
+  });
 
   function drawList() {
     const colors = model.get("colors") || {};
@@ -118,7 +227,10 @@ function render({ model, el }) {
     for (const key of Object.keys(steps)) {
       const step = steps[key];
       const row = h("div", "np-step");
+      row.dataset.stepKey = key;
+      row.dataset.status = step.status;
       if (key === selected) row.classList.add("np-selected");
+      if (chosen.has(key)) row.classList.add("np-chosen");
       const dot = h("span", "np-dot");
       dot.style.background = colors[step.status] || "#ffffff";
       row.append(
@@ -127,7 +239,7 @@ function render({ model, el }) {
         h("span", "np-step-status", STATUS_LABEL[step.status] || step.status),
         h("span", "np-step-duration", formatMs(step.duration_ms)),
       );
-      row.addEventListener("click", () => select(key));
+      row.addEventListener("click", (event) => pick(key, event));
       list.appendChild(row);
     }
   }
@@ -140,11 +252,32 @@ function render({ model, el }) {
       return;
     }
     detail.style.display = "";
+    detail.dataset.stepKey = d.step_key;
     detail.appendChild(
-      h("div", "np-detail-title", `${d.step_key}: ${STATUS_LABEL[d.status] || d.status || ""} ${formatMs(d.duration_ms)}`),
+      h(
+        "div",
+        "np-detail-title",
+        `${d.step_key}: ${STATUS_LABEL[d.status] || d.status || ""} ${formatMs(d.duration_ms)}`,
+      ),
     );
     if (d.error) {
       detail.append(h("div", "np-section", "Error"), h("pre", "np-error", d.error));
+    }
+    if (d.outputs && d.outputs.length) {
+      detail.append(h("div", "np-section", "Outputs"));
+      for (const out of d.outputs) {
+        const box = h("div", "np-preview");
+        box.dataset.output = out.name;
+        box.append(h("div", "np-preview-name", `${out.name}${out.type ? ` (${out.type})` : ""}`));
+        if (out.html) {
+          const table = h("div", "np-preview-html");
+          table.innerHTML = out.html; // pandas' own HTML, made in the kernel
+          box.append(table);
+        } else {
+          box.append(h("pre", "np-preview-text", out.text));
+        }
+        detail.append(box);
+      }
     }
     const events = h("ul", "np-events");
     for (const e of d.events || []) {
@@ -155,30 +288,56 @@ function render({ model, el }) {
     if (d.stderr) detail.append(h("div", "np-section", "stderr"), h("pre", "np-stderr", d.stderr));
   }
 
-  const onSteps = () => {
+  function drawMessage() {
+    message.textContent = model.get("message") || "";
+    message.style.display = message.textContent ? "" : "none";
+  }
+
+  function onSteps() {
     colourGraph();
     drawList();
-  };
-  model.on("change:svg", drawGraph);
-  model.on("change:steps", onSteps);
-  model.on("change:selected_step", onSteps);
-  model.on("change:step_detail", drawDetail);
-  for (const name of ["status", "progress", "elapsed", "pipeline_name", "run_id"]) {
-    model.on(`change:${name}`, drawHeader);
   }
+  function onRun() {
+    chosen = new Set();
+    query.value = "";
+    showPreview({});
+    drawHeader();
+    drawRuns();
+  }
+  const onPreview = () => showPreview(model.get("query_preview") || {});
+  const handlers = [
+    ["svg", drawGraph],
+    ["steps", onSteps],
+    ["steps", drawToolbar],
+    ["selected_step", onSteps],
+    ["step_detail", drawDetail],
+    ["elapsed", onElapsed],
+    ["runs", drawRuns],
+    ["parent_run_id", drawRuns],
+    ["run_id", onRun],
+    ["query_preview", onPreview],
+    ["message", drawMessage],
+  ];
+  for (const name of ["status", "progress", "pipeline_name", "can_reexecute", "busy"]) {
+    handlers.push([name, drawHeader]);
+  }
+  for (const [name, fn] of handlers) model.on(`change:${name}`, fn);
+  const ticker = setInterval(() => {
+    if (model.get("status") === "STARTED") drawElapsed();
+  }, 100);
+
+  onElapsed();
   drawHeader();
+  drawRuns();
+  drawMessage();
   drawGraph();
   drawList();
   drawDetail();
 
   return () => {
-    model.off("change:svg", drawGraph);
-    model.off("change:steps", onSteps);
-    model.off("change:selected_step", onSteps);
-    model.off("change:step_detail", drawDetail);
-    for (const name of ["status", "progress", "elapsed", "pipeline_name", "run_id"]) {
-      model.off(`change:${name}`, drawHeader);
-    }
+    clearInterval(ticker);
+    clearTimeout(queryTimer);
+    for (const [name, fn] of handlers) model.off(`change:${name}`, fn);
   };
 }
 

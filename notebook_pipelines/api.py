@@ -23,6 +23,7 @@ from .errors import (
 )
 from .events import DagsterEvent
 from .execution.contexts import PlanExecutionContext
+from .execution.observers import RunStart, observed, session_defaults
 from .execution.results import (
     CompositeSolidExecutionResult,
     PipelineExecutionResult,
@@ -51,8 +52,10 @@ def execute_pipeline(
     With ``raise_on_error`` (the default) the first user error is re-raised once its
     ``STEP_FAILURE`` has been stored; otherwise the result reports it and later steps are skipped.
     """
-    run = _prepare_run(pipeline, run_config, mode, preset, tags, solid_selection, instance)
-    return run.execute(raise_on_error)
+    run = _prepare_run(
+        pipeline, run_config, mode, preset, tags, solid_selection, instance, session=True
+    )
+    return run.execute_observed(raise_on_error)
 
 
 def execute_pipeline_iterator(
@@ -65,7 +68,9 @@ def execute_pipeline_iterator(
     instance: DagsterInstance | None = None,
 ) -> Iterator[DagsterEvent]:
     """Execute a pipeline, yielding its events as they happen."""
-    run = _prepare_run(pipeline, run_config, mode, preset, tags, solid_selection, instance)
+    run = _prepare_run(
+        pipeline, run_config, mode, preset, tags, solid_selection, instance, session=True
+    )
     return run.iterate(raise_on_error=False)
 
 
@@ -92,7 +97,7 @@ def reexecute_pipeline(
         tags,
         instance,
     )
-    return run.execute(raise_on_error)
+    return run.execute_observed(raise_on_error)
 
 
 def reexecute_pipeline_iterator(
@@ -166,7 +171,9 @@ def execute_solid(
         dependencies={solid_def.name: inputs},
         mode_defs=[mode_def] if mode_def is not None else None,
     )
-    result = execute_pipeline(pipeline_def, run_config, tags=tags, raise_on_error=raise_on_error)
+    result = _prepare_run(pipeline_def, run_config, None, None, tags, None, None).execute(
+        raise_on_error
+    )
     return result.result_for_handle(solid_def.name)
 
 
@@ -224,7 +231,7 @@ def execute_solids_within_pipeline(
         )
         tags = {**preset_tags, **(tags or {})}
     run_config = _only_solids(run_config, keep)
-    result = execute_pipeline(stubbed, run_config, mode=mode, tags=tags, instance=instance)
+    result = _prepare_run(stubbed, run_config, mode, None, tags, None, instance).execute(True)
     return {name: result.result_for_solid(name) for name in graph.order if name in keep}
 
 
@@ -295,6 +302,21 @@ class _PreparedRun:
         return PipelineExecutionResult(
             self.pipeline_def, self.pipeline_run.run_id, events, self._read_output
         )
+
+    def execute_observed(self, raise_on_error: bool) -> PipelineExecutionResult:
+        """:meth:`execute`, with the session's run observers told (see :mod:`.observers`)."""
+        start = RunStart(
+            pipeline=self.fit.given,
+            pipeline_def=self.pipeline_def,
+            run_id=self.pipeline_run.run_id,
+            instance=self.instance,
+            run_config=self.pipeline_run.run_config,
+            mode=self.pipeline_run.mode or "default",
+        )
+        with observed(start) as box:
+            result = self.execute(raise_on_error)
+            box.append(result)
+        return result
 
     def _read_output(self, dagster_type: Any, handle: Any) -> Any:
         if self.context is None:
@@ -393,6 +415,7 @@ def _prepare_run(
     tags: Mapping[str, Any] | None,
     solid_selection: Sequence[str] | None,
     instance: DagsterInstance | None,
+    session: bool = False,
 ) -> _PreparedRun:
     pipeline_def = _pipeline_def(pipeline)
     run_config, mode, run_tags, solid_selection = _resolve_args(
@@ -402,7 +425,9 @@ def _prepare_run(
     pipeline_def = pipeline_def.subset_for_execution(solid_selection)
     mode_def = pipeline_def.get_mode_definition(mode)
     env = build_environment_config(pipeline_def, run_config, mode_def)
-    fit = _fit_executor(pipeline, full_def, pipeline_def, mode_def, run_config, env, instance)
+    fit = _fit_executor(
+        pipeline, full_def, pipeline_def, mode_def, run_config, env, instance, session
+    )
     run_config, env, instance = fit.run_config, fit.env, fit.instance
     plan = ExecutionPlan.build(pipeline_def, env)
     pipeline_run = instance.create_run(
@@ -428,6 +453,11 @@ def _prepare_reexecution(
     tags: Mapping[str, Any] | None,
     instance: DagsterInstance | None,
 ) -> _PreparedRun:
+    defaults = session_defaults()
+    persist_for_session = False
+    if instance is None and defaults is not None:
+        instance = defaults.instance()
+        persist_for_session = defaults.persist_intermediates
     if instance is None:
         raise DagsterInvariantViolationError(
             "reexecute_pipeline needs the instance that holds the parent run (instance=...); "
@@ -447,7 +477,17 @@ def _prepare_reexecution(
         pipeline_def = pipeline_def.subset_for_execution(list(parent.solid_selection))
     mode_def = pipeline_def.get_mode_definition(mode or parent.mode)
     env = build_environment_config(pipeline_def, run_config, mode_def)
-    fit = _fit_executor(pipeline, full_def, pipeline_def, mode_def, run_config, env, instance)
+    fit = _fit_executor(
+        pipeline,
+        full_def,
+        pipeline_def,
+        mode_def,
+        run_config,
+        env,
+        instance,
+        session=True,
+        persist_for_session=persist_for_session,
+    )
     run_config, env = fit.run_config, fit.env
     step_keys = None
     if step_selection is not None:
@@ -494,8 +534,11 @@ class _ExecutorFit:
         env: EnvironmentConfig,
         instance: DagsterInstance,
         notices: list[str],
+        given: Any = None,
     ):
         self.pipeline = pipeline
+        #: what the caller passed (the whole pipeline, not the subset that runs)
+        self.given = given
         self.run_config = run_config
         self.env = env
         self.instance = instance
@@ -510,11 +553,20 @@ def _fit_executor(
     run_config: Mapping[str, Any],
     env: EnvironmentConfig,
     instance: DagsterInstance | None,
+    session: bool = False,
+    persist_for_session: bool = False,
 ) -> _ExecutorFit:
     run_config = dict(run_config)
     executor_def = mode_def.executor_def_named(env.execution_name)
     needs = executor_def.requirements
     notices: list[str] = []
+    defaults = session_defaults() if session and instance is None else None
+    if defaults is not None:
+        instance = defaults.instance()
+        if defaults.persist_intermediates:
+            env = _persist_intermediates(pipeline_def, mode_def, run_config, env, notices)
+    elif session and persist_for_session:
+        env = _persist_intermediates(pipeline_def, mode_def, run_config, env, notices)
     target: Any = pipeline_def
     if ExecutorRequirement.RECONSTRUCTABLE_PIPELINE in needs:
         recon = pipeline if isinstance(pipeline, ReconstructablePipeline) else None
@@ -552,7 +604,29 @@ def _fit_executor(
             )
         else:
             instance = DagsterInstance.ephemeral()
-    return _ExecutorFit(target, run_config, env, instance, notices)
+    return _ExecutorFit(target, run_config, env, instance, notices, given=pipeline)
+
+
+def _persist_intermediates(
+    pipeline_def: PipelineDefinition,
+    mode_def: ModeDefinition,
+    run_config: dict[str, Any],
+    env: EnvironmentConfig,
+    notices: list[str],
+) -> EnvironmentConfig:
+    """Session runs keep their outputs on disk (so they can be re-executed) when the run config
+    chooses no storage and the mode has the filesystem intermediate storage."""
+    if "storage" in run_config or "intermediate_storage" in run_config:
+        return env
+    if "filesystem" not in {d.name for d in mode_def.intermediate_storage_defs}:
+        return env
+    run_config["intermediate_storage"] = {"filesystem": {}}
+    notices.append(
+        "This session keeps runs started without an instance in its instance, with their outputs "
+        "stored on disk so they can be re-executed (choose a storage in the run config, or pass "
+        "instance=, to do otherwise)."
+    )
+    return build_environment_config(pipeline_def, run_config, mode_def)
 
 
 def _plan_snapshot(plan: ExecutionPlan) -> dict[str, Any]:

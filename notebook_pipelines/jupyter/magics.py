@@ -34,7 +34,7 @@ from IPython.display import display
 
 from ..reconstruct import register_reconstruction_strategy
 from ..storage.instance import DagsterInstance
-from . import cell_modules
+from . import cell_modules, session
 from .runs import parse_runs_line, runs_table
 from .strategy import notebook_strategy, set_shell
 
@@ -191,3 +191,4 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.register_magics(RunsMagics)
     set_shell(ipython)
     register_reconstruction_strategy(notebook_strategy)
+    session.enable(ipython)

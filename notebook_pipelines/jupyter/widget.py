@@ -1,20 +1,27 @@
 """The run widget (L7): a run's DAG with step colours, progress, elapsed time, a step list with
-durations and a detail pane for the selected step, as an anywidget whose front end (an ES module
-and its CSS, no build step) lives in ``extension/`` and ships inside the wheel.
+durations, a detail pane for the selected step (events, captured stdout/stderr, error, output
+previews) and re-execute buttons, as an anywidget whose front end (an ES module and its CSS, no
+build step) lives in ``extension/`` and ships inside the wheel.
 
-The widget consumes the same event stream as storage: :meth:`RunWidget.for_run` replays a stored
-run's records, :meth:`RunWidget.live` listens to the instance while the run goes on. Live updates
-are throttled: records are applied to an in-kernel model at once, and what changed is pushed to
-the front end at most every :attr:`RunWidget.flush_interval` seconds (and once more at run end) as
-one state message carrying only the changed steps (``step_updates``, a delta merged by the front
-end into ``steps``), so a 1000-step run sends a few dozen messages, not thousands.
+The widget consumes the same event stream as storage: ``RunWidget(run_id)`` /
+:meth:`RunWidget.for_run` replay a stored run's records, :meth:`RunWidget.live` listens to the
+instance while the run goes on (after ``%load_ext notebook_pipelines`` the session displays one
+for every ``execute_pipeline``, see :mod:`.session`). Live updates are throttled: records are folded
+into a :class:`~.run_model.RunModel` at once, and what changed is pushed at most every
+:attr:`RunWidget.flush_interval` seconds (and once more at run end) as one state message carrying
+only the changed steps (``step_updates``, merged by the front end into ``steps``).
+
+The front end sends two messages: ``{"type": "preview_query", "query": ...}`` (the answer is the
+``query_preview`` trait) and ``{"type": "reexecute", "from": "failed" | "selected", "steps": [...],
+"query": ...}``; a re-execution runs in the kernel and this widget follows the new run.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,30 +30,22 @@ import anywidget
 import traitlets
 
 from ..definitions.dot import STATUS_COLORS
-from ..errors import DagsterInvariantViolationError
-from ..events import EventRecord
+from ..definitions.pipeline import PipelineDefinition
+from ..definitions.selection import select
+from ..errors import DagsterError, DagsterInvariantViolationError
+from ..events import EventRecord, StepOutputHandle
 from ..storage.instance import DagsterInstance
+from ..storage.intermediates import ObjectStoreIntermediateStorage, run_id_root
+from ..storage.object_store import FilesystemObjectStore
+from ..storage.runs import PipelineRunStatus
 from .graph import GraphvizNotFoundError, to_graphviz
+from .previews import OutputReader, output_previews
+from .run_model import RunModel
 
 __all__ = ["RunWidget", "extension_file"]
 
-#: Step event type -> the status it leaves the step in (as in :mod:`.graph`).
-_STATUS_OF_EVENT = {
-    "STEP_START": "running",
-    "STEP_RESTARTED": "running",
-    "STEP_SUCCESS": "succeeded",
-    "STEP_FAILURE": "failed",
-    "STEP_SKIPPED": "skipped",
-    "STEP_UP_FOR_RETRY": "up_for_retry",
-}
-_DONE = frozenset({"succeeded", "failed", "skipped"})
-_RUN_STATUS_OF_EVENT = {
-    "PIPELINE_START": "STARTED",
-    "PIPELINE_SUCCESS": "SUCCESS",
-    "PIPELINE_FAILURE": "FAILURE",
-    "PIPELINE_INIT_FAILURE": "FAILURE",
-}
-_RUN_END = frozenset({"PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_INIT_FAILURE"})
+#: colours of the statuses only the widget shows
+WIDGET_COLORS = {**STATUS_COLORS, "canceled": "#e9c46a", "in_debugger": "#c77dff"}
 
 
 def extension_file(name: str) -> Path:
@@ -64,112 +63,159 @@ def extension_file(name: str) -> Path:
     )
 
 
-class _StepState:
-    """What the widget knows of one step."""
-
-    __slots__ = ("duration_ms", "error", "handle", "records", "start", "status")
-
-    def __init__(self, handle: str):
-        self.handle = handle
-        self.status = "pending"
-        self.start: float | None = None
-        self.duration_ms: float | None = None
-        self.error: str | None = None
-        self.records: list[EventRecord] = []
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "handle": self.handle,
-            "start": self.start,
-            "duration_ms": self.duration_ms,
-        }
-
-
 class RunWidget(anywidget.AnyWidget):
-    """One run of the instance, drawn and kept up to date. Make it with :meth:`for_run` (a
-    stored run) or :meth:`live` (a run going on, or the next one to start)."""
+    """One run of the instance, drawn and kept up to date. ``RunWidget(run_id)`` shows a stored
+    run of the home instance; :meth:`for_run` and :meth:`live` take any instance."""
 
     _esm = extension_file("run_widget.js")
     _css = extension_file("run_widget.css")
 
     run_id = traitlets.Unicode("").tag(sync=True)
+    parent_run_id = traitlets.Unicode("").tag(sync=True)
+    #: the runs this widget has shown, oldest first (a re-execution adds its run)
+    runs = traitlets.List(traitlets.Unicode()).tag(sync=True)
     pipeline_name = traitlets.Unicode("").tag(sync=True)
     status = traitlets.Unicode("NOT_STARTED").tag(sync=True)
     svg = traitlets.Unicode("").tag(sync=True)
-    colors = traitlets.Dict(dict(STATUS_COLORS)).tag(sync=True)
+    colors = traitlets.Dict(dict(WIDGET_COLORS)).tag(sync=True)
     #: step key -> {status, handle, start, duration_ms}; during a live run the front end keeps
     #: it up to date from ``step_updates`` (the kernel's copy is complete at every flush).
     steps = traitlets.Dict({}).tag(sync=True)
     #: the latest batch of changed steps: {"seq": n, "steps": {step key: {...}}}
     step_updates = traitlets.Dict({"seq": 0, "steps": {}}).tag(sync=True)
     progress = traitlets.Dict({"done": 0, "total": 0}).tag(sync=True)
+    #: seconds since the run started, as of the last flush (the front end ticks on while STARTED)
     elapsed = traitlets.Float(0.0).tag(sync=True)
     selected_step = traitlets.Unicode("").tag(sync=True)
     step_detail = traitlets.Dict({}).tag(sync=True)
+    #: whether the buttons can re-execute (the pipeline's definition is known to the kernel)
+    can_reexecute = traitlets.Bool(False).tag(sync=True)
+    #: a re-execution started from the buttons is running
+    busy = traitlets.Bool(False).tag(sync=True)
+    #: what the selection query box selects: {"query", "steps": [...], "error"}
+    query_preview = traitlets.Dict({}).tag(sync=True)
+    #: a line for the user (why a button did nothing, how a run ended)
+    message = traitlets.Unicode("").tag(sync=True)
 
     #: seconds between two pushes to the front end during a live run
     flush_interval = 0.1
+    #: seconds between two reads of the selected running step's captured output
+    log_poll_interval = 0.5
 
-    def __init__(self, instance: DagsterInstance, run_id: str = "", **kwargs: Any):
-        super().__init__(run_id=run_id, **kwargs)
-        self._instance = instance
+    def __init__(
+        self,
+        run_id: str = "",
+        instance: DagsterInstance | None = None,
+        *,
+        pipeline: Any = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self._instance = instance if instance is not None else DagsterInstance.get()
+        self._pipeline = pipeline
         self._lock = threading.RLock()
-        self._steps: dict[str, _StepState] = {}
-        self._dirty: set[str] = set()
-        self._started_at: float | None = None
-        self._last_at: float | None = None
+        self._model = RunModel()
         self._seq = 0
         self._last_flush = 0.0
         self._timer: threading.Timer | None = None
+        self._log_timer: threading.Timer | None = None
         self._run_seen = False
         self._listening: str | None = None  # "run" | "all" | None
+        self._reader: OutputReader | None = None
         self.observe(self._on_selected, names="selected_step")
+        self.on_msg(self._on_message)
+        if run_id:
+            self._replay(run_id)
 
     # --- construction ---------------------------------------------------------------------------
 
     @classmethod
-    def for_run(cls, run_id: str, instance: DagsterInstance | None = None) -> RunWidget:
+    def for_run(
+        cls, run_id: str, instance: DagsterInstance | None = None, *, pipeline: Any = None
+    ) -> RunWidget:
         """The widget of stored run ``run_id`` (its records replayed)."""
-        instance = instance if instance is not None else DagsterInstance.get()
-        run = instance.get_run_by_id(run_id)
-        if run is None:
-            raise DagsterInvariantViolationError(f'No run "{run_id}" in the instance {instance!r}.')
-        widget = cls(instance, run_id)
-        with widget._lock, widget.hold_sync():
-            widget._see_run()
-            for record in instance.all_logs(run_id):
-                widget._apply(record)
-            widget.status = run.status.value
-            widget._flush()
-        return widget
+        return cls(run_id, instance, pipeline=pipeline)
 
     @classmethod
-    def live(cls, instance: DagsterInstance, run_id: str | None = None) -> RunWidget:
+    def live(
+        cls, instance: DagsterInstance, run_id: str | None = None, *, pipeline: Any = None
+    ) -> RunWidget:
         """A widget following run ``run_id`` as it goes on (records already stored are replayed
         first); with no ``run_id``, the next run of ``instance`` to produce an event."""
-        widget = cls(instance, run_id or "")
-        if run_id:
-            with widget._lock:
-                instance.add_event_listener(run_id, widget._on_record)
-                widget._listening = "run"
-                if instance.get_run_by_id(run_id) is not None:
-                    widget._see_run()
-                    for record in instance.all_logs(run_id):
-                        widget._apply(record)
-                    widget._flush()
-        else:
-            instance.subscribe(widget._on_record)
-            widget._listening = "all"
+        widget = cls("", instance, pipeline=pipeline)
+        widget.follow(run_id)
         return widget
+
+    def _replay(self, run_id: str) -> None:
+        run = self._instance.get_run_by_id(run_id)
+        if run is None:
+            raise DagsterInvariantViolationError(
+                f'No run "{run_id}" in the instance {self._instance!r}.'
+            )
+        with self._lock, self.hold_sync():
+            self._reset(run_id)
+            for record in self._instance.all_logs(run_id):
+                self._model.apply(record)
+            if run.is_finished:
+                self._model.end(run.status.value)
+            self.status = run.status.value
+            self._reader = self._stored_reader(run_id)
+            self._flush()
+
+    def follow(self, run_id: str | None) -> None:
+        """Show run ``run_id`` from now on, live (``None``: the next run of the instance)."""
+        with self._lock:
+            self._stop_listening()
+            self._reset(run_id or "")
+            if run_id:
+                self._instance.add_event_listener(run_id, self._on_record)
+                self._listening = "run"
+                if self._instance.get_run_by_id(run_id) is not None:
+                    for record in self._instance.all_logs(run_id):
+                        self._model.apply(record)
+                    self._flush()
+            else:
+                self._instance.subscribe(self._on_record)
+                self._listening = "all"
+
+    def finish(self, result: Any) -> None:
+        """The run is over (``result``: its PipelineExecutionResult, or None when it raised):
+        take the final status from storage (CANCELED after Ctrl-C) and keep the result to preview
+        outputs."""
+        with self._lock:
+            if result is not None and getattr(result, "run_id", None) == self.run_id:
+                self._reader = _result_reader(result)
+            run = self._instance.get_run_by_id(self.run_id) if self.run_id else None
+            if run is not None and run.is_finished:
+                self._model.end(run.status.value)
+                if run.status == PipelineRunStatus.CANCELED:
+                    self.message = "The run was interrupted and canceled; its events are kept."
+            self._stop_listening()
+            self._flush()
 
     def close(self) -> None:
         with self._lock:
             self._stop_listening()
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            for timer in (self._timer, self._log_timer):
+                if timer is not None:
+                    timer.cancel()
+            self._timer = self._log_timer = None
         super().close()
+
+    def _reset(self, run_id: str) -> None:
+        self._model = RunModel()
+        self._run_seen = False
+        self._reader = None
+        with self.hold_sync():
+            self.run_id = run_id
+            self.svg = ""
+            self.steps = {}
+            self.status = "NOT_STARTED"
+            self.selected_step = ""
+            self.step_detail = {}
+            self.query_preview = {}
+            if run_id:
+                self._see_run()
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -177,16 +223,15 @@ class RunWidget(anywidget.AnyWidget):
         with self._lock:
             if not self.run_id:
                 self.run_id = record.run_id
+                self._see_run()
             if record.run_id != self.run_id:
                 return
             if not self._run_seen:
                 self._see_run()
-            self._apply(record)
-            event = record.dagster_event
-            if event is not None and event.event_type_value in _RUN_END:
+            ended = self._model.apply(record)
+            if ended:
                 self._stop_listening()
-                self._flush()
-            elif time.monotonic() - self._last_flush >= self.flush_interval:
+            if ended or time.monotonic() - self._last_flush >= self.flush_interval:
                 self._flush()
             else:
                 self._schedule_flush()
@@ -197,63 +242,19 @@ class RunWidget(anywidget.AnyWidget):
         if run is None:
             return
         self._run_seen = True
+        if self.run_id not in self.runs:
+            self.runs = [*self.runs, self.run_id]
         self.pipeline_name = run.pipeline_name
+        self.parent_run_id = run.parent_run_id or ""
         snapshot = run.execution_plan_snapshot
         deps = snapshot.get("step_deps") if isinstance(snapshot, Mapping) else None
-        planned = list(run.step_keys_to_execute or deps or ())
-        for key in planned:
-            self._step(key, None)
+        self._model.plan(run.step_keys_to_execute or deps or ())
+        self.can_reexecute = self._find_pipeline() is not None
         if not self.svg:
             try:
                 self.svg = to_graphviz(self.run_id, instance=self._instance).svg()
             except (GraphvizNotFoundError, DagsterInvariantViolationError):
                 self.svg = ""
-
-    def _step(self, key: str, handle: str | None) -> _StepState:
-        state = self._steps.get(key)
-        if state is None:
-            state = self._steps[key] = _StepState(handle or key.rsplit(".", 1)[0])
-            self._dirty.add(key)
-        elif handle:
-            state.handle = handle
-        return state
-
-    def _apply(self, record: EventRecord) -> None:
-        """Fold one record into the kernel-side model (nothing is sent here)."""
-        if self._started_at is None:
-            self._started_at = record.timestamp
-        self._last_at = record.timestamp
-        event = record.dagster_event
-        if event is not None:
-            run_status = _RUN_STATUS_OF_EVENT.get(event.event_type_value)
-            if run_status is not None:
-                if event.event_type_value == "PIPELINE_START":
-                    self._started_at = record.timestamp
-                self.status = run_status
-        step_key = record.step_key or (event.step_key if event is not None else None)
-        if step_key is None:
-            return
-        state = self._step(step_key, event.solid_handle if event is not None else None)
-        state.records.append(record)
-        if event is None:
-            return
-        status = _STATUS_OF_EVENT.get(event.event_type_value)
-        if status is None:
-            return
-        state.status = status
-        self._dirty.add(step_key)
-        if status == "running":
-            state.start = record.timestamp
-            state.duration_ms = None
-            state.error = None
-        elif state.start is not None:
-            state.duration_ms = round((record.timestamp - state.start) * 1000.0, 3)
-        data = event.event_specific_data
-        if status == "succeeded" and getattr(data, "duration_ms", None) is not None:
-            state.duration_ms = round(float(data.duration_ms), 3)
-        error = getattr(data, "error", None)
-        if error is not None:
-            state.error = error.to_string()
 
     # --- pushing to the front end ---------------------------------------------------------------
 
@@ -277,15 +278,8 @@ class RunWidget(anywidget.AnyWidget):
             self._timer.cancel()
             self._timer = None
         self._last_flush = time.monotonic()
-        delta = {key: self._steps[key].as_dict() for key in sorted(self._dirty)}
-        self._dirty.clear()
-        done = sum(1 for s in self._steps.values() if s.status in _DONE)
-        progress = {"done": done, "total": len(self._steps)}
-        elapsed = (
-            round(self._last_at - self._started_at, 3)
-            if self._started_at is not None and self._last_at is not None
-            else 0.0
-        )
+        delta = self._model.take_changes()
+        progress = self._model.progress()
         with self.hold_sync():
             if delta:
                 # the kernel's copy stays complete (for views opened later) without resending it:
@@ -295,9 +289,31 @@ class RunWidget(anywidget.AnyWidget):
                 self.step_updates = {"seq": self._seq, "steps": delta}
             if progress != self.progress:
                 self.progress = progress
-            self.elapsed = elapsed
+            if self.status != self._model.status and self._model.status != "NOT_STARTED":
+                self.status = self._model.status
+            self.elapsed = self._model.elapsed()
             if self.selected_step and self.selected_step in delta:
                 self.step_detail = self._detail(self.selected_step)
+        self._poll_logs_if_running()
+
+    def _poll_logs_if_running(self) -> None:
+        """While the selected step runs, re-read its captured output every so often."""
+        state = self._model.steps.get(self.selected_step)
+        running = state is not None and state.status == "running" and not self._model.ended
+        if not running or self._log_timer is not None or self._listening is None:
+            return
+
+        def poll() -> None:
+            with self._lock:
+                self._log_timer = None
+                if self.selected_step:
+                    self.step_detail = self._detail(self.selected_step)
+                self._poll_logs_if_running()
+
+        timer = threading.Timer(self.log_poll_interval, poll)
+        timer.daemon = True
+        self._log_timer = timer
+        timer.start()
 
     def _stop_listening(self) -> None:
         if self._listening == "run":
@@ -311,21 +327,25 @@ class RunWidget(anywidget.AnyWidget):
     def _on_selected(self, change: Mapping[str, Any]) -> None:
         with self._lock:
             self.step_detail = self._detail(change["new"]) if change["new"] else {}
+            self._poll_logs_if_running()
 
     def _detail(self, step_key: str) -> dict[str, Any]:
-        state = self._steps.get(step_key)
+        state = self._model.steps.get(step_key)
         if state is None:
             return {"step_key": step_key, "missing": True}
-        events = [
-            {
-                "timestamp": r.timestamp,
-                "type": r.dagster_event.event_type_value if r.dagster_event else "LOG",
-                "message": (
-                    r.dagster_event.message or r.user_message if r.dagster_event else r.user_message
-                ),
-            }
-            for r in state.records
-        ]
+        events = []
+        outputs: list[str] = []
+        for r in state.records:
+            event = r.dagster_event
+            events.append(
+                {
+                    "timestamp": r.timestamp,
+                    "type": event.event_type_value if event else "LOG",
+                    "message": (event.message or r.user_message) if event else r.user_message,
+                }
+            )
+            if event is not None and event.event_type_value == "STEP_OUTPUT":
+                outputs.append(event.event_specific_data.output_name)
         stdout, stderr = "", ""
         if self.run_id and self._instance.compute_log_manager.enabled:
             stdout, stderr = self._instance.compute_log_manager.read_logs(self.run_id, step_key)
@@ -336,4 +356,128 @@ class RunWidget(anywidget.AnyWidget):
             "error": state.error,
             "stdout": stdout,
             "stderr": stderr,
+            "outputs": output_previews(outputs, step_key, self._reader),
         }
+
+    def _stored_reader(self, run_id: str) -> OutputReader | None:
+        """Reads outputs a stored run kept in the instance's filesystem intermediates."""
+        if self._instance.is_ephemeral:
+            return None
+        root = self._instance.storage_directory()
+        storage = ObjectStoreIntermediateStorage(FilesystemObjectStore(root), run_id_root, run_id)
+
+        def read(step_key: str, output_name: str) -> Any:
+            return storage.get_intermediate(None, StepOutputHandle(step_key, output_name))
+
+        return read
+
+    # --- re-execution ---------------------------------------------------------------------------
+
+    def _find_pipeline(self) -> Any:
+        """The pipeline to re-execute: the one given, or the notebook variable holding a
+        pipeline of this name."""
+        if self._pipeline is not None:
+            return self._pipeline
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is None or not self.pipeline_name:
+            return None
+        for value in reversed(list(shell.user_ns.values())):
+            if isinstance(value, PipelineDefinition) and value.name == self.pipeline_name:
+                return value
+        return None
+
+    def _on_message(self, _widget: Any, content: Any, _buffers: Sequence[Any]) -> None:
+        if not isinstance(content, Mapping):
+            return
+        kind = content.get("type")
+        try:
+            if kind == "preview_query":
+                self.query_preview = self._preview_query(str(content.get("query") or ""))
+            elif kind == "reexecute":
+                self.reexecute(
+                    "failed" if content.get("from") == "failed" else "selected",
+                    steps=[str(s) for s in content.get("steps") or []],
+                    query=str(content.get("query") or ""),
+                )
+        except Exception as exc:  # a message handler's errors would go to the kernel's log only
+            self.message = f"{type(exc).__name__}: {exc}"
+
+    def _preview_query(self, query: str) -> dict[str, Any]:
+        clauses = _clauses(query)
+        if not clauses:
+            return {"query": query, "steps": []}
+        run = self._instance.get_run_by_id(self.run_id)
+        upstream = self._model.upstream(run.execution_plan_snapshot if run else None)
+        try:
+            chosen = select(clauses, upstream, what="step")
+        except DagsterError as exc:
+            return {"query": query, "steps": [], "error": str(exc)}
+        return {"query": query, "steps": [k for k in upstream if k in chosen]}
+
+    def reexecute(
+        self, start_from: str = "failed", *, steps: Sequence[str] = (), query: str = ""
+    ) -> Any:
+        """Re-execute this widget's run — ``"failed"``: every step that did not succeed;
+        ``"selected"``: the steps ``query`` selects, or ``steps`` — and follow the new run.
+        Returns the new run's result (None when nothing was run; :attr:`message` says why)."""
+        from ..api import reexecute_pipeline
+        from . import session
+
+        pipeline = self._find_pipeline()
+        if pipeline is None:
+            self.message = (
+                f'Cannot re-execute: the definition of pipeline "{self.pipeline_name}" is not '
+                "known to this kernel (run the cell defining it, or pass pipeline= to RunWidget)."
+            )
+            return None
+        run = self._instance.get_run_by_id(self.run_id)
+        if run is None or not run.is_finished:
+            self.message = "Cannot re-execute a run that has not finished."
+            return None
+        if start_from == "failed":
+            selection = self._model.failed_or_not_run()
+            if not selection:
+                self.message = "Nothing to re-execute: every step succeeded."
+                return None
+        else:
+            selection = self._preview_query(query).get("steps", []) if query else list(steps)
+            if not selection:
+                self.message = "Nothing selected: select steps in the graph or type a query."
+                return None
+        self.message = f"Re-executing {len(selection)} step(s) of run {run.run_id[:8]}…"
+        self.busy = True
+        try:
+            with session.following(self):
+                result = reexecute_pipeline(
+                    pipeline,
+                    run.run_id,
+                    run_config=run.run_config,
+                    step_selection=selection,
+                    mode=run.mode,
+                    instance=self._instance,
+                    raise_on_error=False,
+                )
+        except KeyboardInterrupt:
+            self.message = "The re-execution was interrupted and canceled."
+            return None
+        finally:
+            self.busy = False
+        self.message = (
+            f"Re-execution of {len(selection)} step(s): "
+            f"{'succeeded' if result.success else 'failed'}."
+        )
+        return result
+
+
+def _clauses(query: str) -> list[str]:
+    return [c for c in re.split(r"[,\s]+", query.strip()) if c]
+
+
+def _result_reader(result: Any) -> Callable[[str, str], Any]:
+    def read(step_key: str, output_name: str) -> Any:
+        handle = step_key[: -len(".compute")] if step_key.endswith(".compute") else step_key
+        return result.output_for_solid(handle, output_name)
+
+    return read

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -172,3 +173,127 @@ def test_live_widget_given_a_run_id_replays_what_is_stored(tmp_path: Path) -> No
 @pytest.mark.parametrize("name", ["run_widget.js", "run_widget.css"])
 def test_extension_files_exist(name: str) -> None:
     assert extension_file(name).stat().st_size > 0
+
+
+# --- re-execution from the buttons, the selection query, previews, live output -------------------
+
+FS = {"intermediate_storage": {"filesystem": {}}}
+FLAKY = {"fail": True}
+
+
+@solid(input_defs=[InputDefinition("x", int)])
+def flaky(_: Any, x: int) -> int:
+    if FLAKY["fail"]:
+        raise RuntimeError("flaky failed")
+    return x + 1
+
+
+@pipeline
+def flaky_pipe() -> None:
+    after(flaky(one()))
+
+
+def _message(widget: RunWidget, content: dict[str, Any]) -> None:
+    """What the comm does with a custom message from the front end's ``model.send``."""
+    widget._handle_custom_msg(content, [])
+
+
+def test_reexecute_failed_follows_the_new_run(tmp_path: Path) -> None:
+    instance = DagsterInstance.local_temp(tmp_path)
+    FLAKY["fail"] = True
+    first = execute_pipeline(flaky_pipe, FS, instance=instance, raise_on_error=False)
+    widget = RunWidget.for_run(first.run_id, instance, pipeline=flaky_pipe)
+    assert widget.can_reexecute and widget.status == "FAILURE"
+
+    FLAKY["fail"] = False
+    _message(widget, {"type": "reexecute", "from": "failed"})
+    assert widget.run_id != first.run_id
+    assert widget.parent_run_id == first.run_id
+    assert widget.runs == [first.run_id, widget.run_id]
+    assert widget.status == "SUCCESS"
+    assert sorted(widget.steps) == ["after.compute", "flaky.compute"]  # not one.compute
+    assert "succeeded" in widget.message and not widget.busy
+    widget.selected_step = "after.compute"
+    assert widget.step_detail["outputs"][0]["text"] == "2"
+
+    _message(widget, {"type": "reexecute", "from": "failed"})  # nothing left to do
+    assert "every step succeeded" in widget.message
+    widget.close()
+
+
+def test_selection_query_is_previewed_then_reexecuted(tmp_path: Path) -> None:
+    instance = DagsterInstance.local_temp(tmp_path)
+    FLAKY["fail"] = False
+    first = execute_pipeline(flaky_pipe, FS, instance=instance)
+    widget = RunWidget.for_run(first.run_id, instance, pipeline=flaky_pipe)
+
+    _message(widget, {"type": "preview_query", "query": "flaky.compute+"})
+    assert widget.query_preview == {
+        "query": "flaky.compute+",
+        "steps": ["flaky.compute", "after.compute"],
+    }
+    _message(widget, {"type": "preview_query", "query": "flaky.compute+ nope"})
+    assert widget.query_preview["steps"] == [] and '"nope"' in widget.query_preview["error"]
+
+    _message(widget, {"type": "reexecute", "from": "selected", "query": "after.compute"})
+    assert widget.status == "SUCCESS" and list(widget.steps) == ["after.compute"]
+    run = instance.get_run_by_id(widget.run_id)
+    assert run is not None and list(run.step_keys_to_execute or ()) == ["after.compute"]
+
+    _message(widget, {"type": "reexecute", "from": "selected", "steps": []})
+    assert "Nothing selected" in widget.message
+    widget.close()
+
+
+def test_without_the_pipeline_the_buttons_explain(tmp_path: Path) -> None:
+    instance = DagsterInstance.local_temp(tmp_path)
+    first = execute_pipeline(failing, FS, instance=instance, raise_on_error=False)
+    widget = RunWidget.for_run(first.run_id, instance)
+    assert not widget.can_reexecute
+    _message(widget, {"type": "reexecute", "from": "failed"})
+    assert 'definition of pipeline "failing" is not known' in widget.message
+    assert widget.run_id == first.run_id
+    # a stored run's outputs are read back from its filesystem intermediates
+    widget.selected_step = "one.compute"
+    assert widget.step_detail["outputs"] == [{"name": "result", "type": "int", "text": "1"}]
+    widget.close()
+
+
+@solid
+def chatty(_: Any) -> int:
+    print("first line, while the step still runs", flush=True)
+    time.sleep(1.5)
+    return 0
+
+
+@pipeline
+def chatty_pipe() -> None:
+    chatty()
+
+
+def test_selected_running_step_shows_its_output_live(tmp_path: Path) -> None:
+    instance = DagsterInstance.local_temp(tmp_path)
+    widget = RunWidget.live(instance)
+    widget.log_poll_interval = 0.1
+    seen: list[str] = []
+
+    def watch() -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            step = widget._model.steps.get("chatty.compute")
+            if step is not None and step.status == "running":
+                widget.selected_step = "chatty.compute"
+                break
+            time.sleep(0.02)
+        while time.monotonic() < deadline and widget.step_detail.get("status") == "running":
+            if "first line" in widget.step_detail.get("stdout", ""):
+                seen.append(widget.step_detail["status"])
+                return
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    assert execute_pipeline(chatty_pipe, instance=instance).success
+    watcher.join()
+    assert seen == ["running"]
+    widget.close()

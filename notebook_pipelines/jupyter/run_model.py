@@ -1,0 +1,165 @@
+"""What the run widget knows of a run, folded from its event records (no widget, no I/O).
+
+:class:`RunModel` keeps each step's status, start, duration, error and records, the run's status,
+and which steps changed since :meth:`RunModel.take_changes` was last called — the widget sends only
+those (a delta), so a 1000-step run never resends the whole graph.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..events import EventRecord
+
+#: Step event type -> the status it leaves the step in (as in :mod:`.graph`).
+STATUS_OF_EVENT = {
+    "STEP_START": "running",
+    "STEP_RESTARTED": "running",
+    "STEP_SUCCESS": "succeeded",
+    "STEP_FAILURE": "failed",
+    "STEP_SKIPPED": "skipped",
+    "STEP_UP_FOR_RETRY": "up_for_retry",
+}
+DONE = frozenset({"succeeded", "failed", "skipped", "canceled"})
+RUN_STATUS_OF_EVENT = {
+    "PIPELINE_START": "STARTED",
+    "PIPELINE_SUCCESS": "SUCCESS",
+    "PIPELINE_FAILURE": "FAILURE",
+    "PIPELINE_INIT_FAILURE": "FAILURE",
+}
+RUN_END = frozenset({"PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_INIT_FAILURE"})
+
+
+class StepState:
+    """What the widget knows of one step."""
+
+    __slots__ = ("duration_ms", "error", "handle", "records", "start", "status")
+
+    def __init__(self, handle: str):
+        self.handle = handle
+        self.status = "pending"
+        self.start: float | None = None
+        self.duration_ms: float | None = None
+        self.error: str | None = None
+        self.records: list[EventRecord] = []
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "handle": self.handle,
+            "start": self.start,
+            "duration_ms": self.duration_ms,
+        }
+
+
+class RunModel:
+    """One run's state, folded from its records in order."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, StepState] = {}
+        self.status = "NOT_STARTED"
+        self.started_at: float | None = None
+        self.last_at: float | None = None
+        self.ended = False
+        self._dirty: set[str] = set()
+        self._planned: set[str] = set()
+
+    def plan(self, step_keys: Iterable[str]) -> None:
+        """Show ``step_keys`` as pending before they produce any event; once a plan is known,
+        events of other steps (a re-execution copying its parent's outputs) add no step."""
+        for key in step_keys:
+            self._planned.add(key)
+            self.step(key, None)
+
+    def step(self, key: str, handle: str | None) -> StepState:
+        state = self.steps.get(key)
+        if state is None:
+            state = self.steps[key] = StepState(handle or key.rsplit(".", 1)[0])
+            self._dirty.add(key)
+        elif handle:
+            state.handle = handle
+        return state
+
+    def apply(self, record: EventRecord) -> bool:
+        """Fold ``record`` in; True when it ends the run."""
+        if self.started_at is None:
+            self.started_at = record.timestamp
+        self.last_at = record.timestamp
+        event = record.dagster_event
+        type_value = event.event_type_value if event is not None else None
+        run_status = RUN_STATUS_OF_EVENT.get(type_value or "")
+        if run_status is not None:
+            if type_value == "PIPELINE_START":
+                self.started_at = record.timestamp
+            self.status = run_status
+        step_key = record.step_key or (event.step_key if event is not None else None)
+        if step_key is not None and (not self._planned or step_key in self._planned):
+            self._apply_step(step_key, record)
+        if type_value in RUN_END:
+            self.ended = True
+            return True
+        return False
+
+    def _apply_step(self, step_key: str, record: EventRecord) -> None:
+        event = record.dagster_event
+        state = self.step(step_key, event.solid_handle if event is not None else None)
+        state.records.append(record)
+        status = STATUS_OF_EVENT.get(event.event_type_value) if event is not None else None
+        if event is None or status is None:
+            return
+        state.status = status
+        self._dirty.add(step_key)
+        if status == "running":
+            state.start = record.timestamp
+            state.duration_ms = None
+            state.error = None
+        elif state.start is not None:
+            state.duration_ms = round((record.timestamp - state.start) * 1000.0, 3)
+        data = event.event_specific_data
+        if status == "succeeded" and getattr(data, "duration_ms", None) is not None:
+            state.duration_ms = round(float(data.duration_ms), 3)
+        error = getattr(data, "error", None)
+        if error is not None:
+            state.error = error.to_string()
+            if status == "failed" and error.cls_name == "KeyboardInterrupt":
+                state.status = "canceled"  # stopped by Ctrl-C / a kernel interrupt
+
+    def end(self, run_status: str) -> None:
+        """The run is over with ``run_status`` (e.g. CANCELED after Ctrl-C): steps still running
+        are shown as canceled."""
+        self.status = run_status
+        self.ended = True
+        for key, state in self.steps.items():
+            if state.status in ("running", "up_for_retry") and run_status != "SUCCESS":
+                state.status = "canceled"
+                if state.start is not None and self.last_at is not None:
+                    state.duration_ms = round((self.last_at - state.start) * 1000.0, 3)
+                self._dirty.add(key)
+
+    def take_changes(self) -> dict[str, dict[str, Any]]:
+        """The steps changed since the last call, as plain dicts (and forget them)."""
+        delta = {key: self.steps[key].as_dict() for key in sorted(self._dirty)}
+        self._dirty.clear()
+        return delta
+
+    def progress(self) -> dict[str, int]:
+        done = sum(1 for s in self.steps.values() if s.status in DONE)
+        return {"done": done, "total": len(self.steps)}
+
+    def elapsed(self) -> float:
+        """Seconds since the run started: up to now while it goes on, to its last event after."""
+        if self.started_at is None:
+            return 0.0
+        end = self.last_at if self.ended and self.last_at is not None else time.time()
+        return round(max(0.0, end - self.started_at), 3)
+
+    def failed_or_not_run(self) -> list[str]:
+        """Step keys to run again "from failure": every step that did not succeed."""
+        return [k for k, s in self.steps.items() if s.status != "succeeded"]
+
+    def upstream(self, snapshot: Mapping[str, Any] | None) -> dict[str, set[str]]:
+        """The step DAG (step key -> upstream step keys) of a stored plan snapshot."""
+        deps = (snapshot or {}).get("step_deps") or {}
+        return {key: set(ups) for key, ups in deps.items()}
