@@ -7,7 +7,9 @@ in the kernel and in worker processes, show the cell's lines. Worker processes i
 file with :func:`import_cell_module`. ``make_cell_solid`` (called by the footer the ``%%solid``
 magic appends to the cell) turns the cell's function into a solid, and keeps track of which cell
 module holds the current version of each solid, so running a stale one warns
-(:class:`StaleSolidWarning`). Nothing here imports IPython: workers load this module.
+(:class:`StaleSolidWarning`). :func:`cell_reference` tells :mod:`.by_value` which objects are
+``%%solid`` code, pickled as references to their cell module files. Nothing here imports IPython:
+workers load this module.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from types import ModuleType
+from types import FunctionType, ModuleType
 from typing import Any
 
 from ..definitions.io import OutputDefinition
@@ -69,13 +71,19 @@ def cell_module_dir() -> str:
 
 def write_module(source: str, prefix: str = CELL_PREFIX) -> str:
     """Write ``source`` to its content-addressed file (once) and return the file's path."""
-    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:20]
+    return write_file(source.encode("utf-8"), prefix, ".py")
+
+
+def write_file(data: bytes, prefix: str, suffix: str) -> str:
+    """Write ``data`` to ``<prefix><hash><suffix>`` in :func:`cell_module_dir` (once, atomically)
+    and return the file's path."""
+    digest = hashlib.sha256(data).hexdigest()[:20]
     folder = cell_module_dir()
-    path = os.path.join(folder, f"{prefix}{digest}.py")
+    path = os.path.join(folder, f"{prefix}{digest}{suffix}")
     if not os.path.exists(path):
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(source)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
         os.replace(tmp, path)
     return path
 
@@ -100,6 +108,28 @@ def import_cell_module(path: str) -> ModuleType:
         sys.modules.pop(name, None)
         raise
     return module
+
+
+def cell_reference(obj: Any) -> tuple[str, str, str] | None:
+    """``("solid", module, "")`` for a ``%%solid`` solid, ``("attr", module, qualname)`` for a
+    top-level function or class of a ``%%solid`` cell module, else None."""
+    if isinstance(obj, SolidDefinition):
+        module_name = obj.__dict__.get(CELL_MODULE_ATTRIBUTE)
+        module = sys.modules.get(module_name) if isinstance(module_name, str) else None
+        if module is not None and getattr(module, SOLID_ATTRIBUTE, None) is obj:
+            return ("solid", module.__name__, "")
+        return None  # not from a cell module, or a copy of one (configured)
+    if isinstance(obj, (FunctionType, type)):
+        module_name = getattr(obj, "__module__", None)
+        qualname = obj.__qualname__
+        if (
+            isinstance(module_name, str)
+            and module_name.startswith(CELL_PREFIX)
+            and module_name in sys.modules
+            and getattr(sys.modules[module_name], qualname, None) is obj
+        ):
+            return ("attr", module_name, qualname)
+    return None
 
 
 def load_cell_module(source: str, prefix: str = CELL_PREFIX) -> ModuleType:

@@ -222,11 +222,13 @@ def test_reconstructable_names_what_cannot_leave_the_kernel(shell: InteractiveSh
     run(
         shell,
         "from notebook_pipelines import pipeline, reconstructable, solid\n"
-        "@solid\ndef plain(context):\n    return 1\n"
+        "numbers = (n for n in range(3))\n"
+        "@solid\ndef plain(context):\n    return next(numbers)\n"
         "@pipeline\ndef mixed():\n    plain()\n",
     )
     with pytest.raises(
-        DagsterInvariantViolationError, match=r'"plain".*Define solids with %%solid'
+        DagsterInvariantViolationError,
+        match=r'solid "plain" uses the notebook variable "numbers" \(generator\)',
     ):
         run(shell, "reconstructable(mixed)\n")
 
