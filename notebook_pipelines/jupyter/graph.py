@@ -14,6 +14,7 @@ Drawing needs the system Graphviz program ``dot``; without it, rendering raises
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -142,9 +143,32 @@ def dot_graph(obj: Any, instance: DagsterInstance | None = None) -> DotGraph:
 
 def to_graphviz(obj: Any, instance: DagsterInstance | None = None) -> PipelineDigraph:
     """``obj`` (see :func:`dot_graph`) as a ``graphviz.Digraph``."""
-    graph = dot_graph(obj, instance)
+    plain = repr(obj) if not isinstance(obj, str) else f"<run {obj}>"
+    return _digraph(dot_graph(obj, instance), plain)
+
+
+#: SVGs of stored pipeline snapshots already drawn (a notebook runs the same pipeline again and
+#: again; ``dot`` takes tens of milliseconds for a few hundred solids)
+_SNAPSHOT_SVGS: dict[str, str] = {}
+_SNAPSHOT_SVGS_MAX = 32
+
+
+def snapshot_svg(pipeline_snapshot: Mapping[str, Any]) -> str:
+    """The SVG of a stored pipeline snapshot (no label, no status colours), drawn once per
+    distinct snapshot in this process."""
+    key = json.dumps(pipeline_snapshot, sort_keys=True, default=str)
+    svg = _SNAPSHOT_SVGS.get(key)
+    if svg is None:
+        svg = _digraph(snapshot_graph(pipeline_snapshot), "<pipeline snapshot>").svg()
+        if len(_SNAPSHOT_SVGS) >= _SNAPSHOT_SVGS_MAX:
+            _SNAPSHOT_SVGS.pop(next(iter(_SNAPSHOT_SVGS)))
+        _SNAPSHOT_SVGS[key] = svg
+    return svg
+
+
+def _digraph(graph: DotGraph, plain_text: str) -> PipelineDigraph:
     digraph = PipelineDigraph(name=graph.name)
-    digraph.plain_text = repr(obj) if not isinstance(obj, str) else f"<run {obj}>"
+    digraph.plain_text = plain_text
     digraph.graph_attr.update(graph.graph_attrs)
     digraph.graph_attr["label"] = _dot_text(graph.label)
     digraph.node_attr.update(graph.node_attrs)

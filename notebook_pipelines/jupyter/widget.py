@@ -38,7 +38,7 @@ from ..storage.instance import DagsterInstance
 from ..storage.intermediates import ObjectStoreIntermediateStorage, run_id_root
 from ..storage.object_store import FilesystemObjectStore
 from ..storage.runs import PipelineRunStatus
-from .graph import GraphvizNotFoundError, to_graphviz
+from .graph import GraphvizNotFoundError, snapshot_svg
 from .previews import OutputReader, output_previews
 from .run_model import RunModel
 
@@ -121,6 +121,7 @@ class RunWidget(anywidget.AnyWidget):
         self._log_timer: threading.Timer | None = None
         self._run_seen = False
         self._listening: str | None = None  # "run" | "all" | None
+        self._live = False  # following a run as it goes on (its drawing is made aside)
         self._reader: OutputReader | None = None
         self.observe(self._on_selected, names="selected_step")
         self.on_msg(self._on_message)
@@ -153,6 +154,7 @@ class RunWidget(anywidget.AnyWidget):
                 f'No run "{run_id}" in the instance {self._instance!r}.'
             )
         with self._lock, self.hold_sync():
+            self._live = False
             self._reset(run_id)
             for record in self._instance.all_logs(run_id):
                 self._model.apply(record)
@@ -166,6 +168,7 @@ class RunWidget(anywidget.AnyWidget):
         """Show run ``run_id`` from now on, live (``None``: the next run of the instance)."""
         with self._lock:
             self._stop_listening()
+            self._live = True
             self._reset(run_id or "")
             if run_id:
                 self._instance.add_event_listener(run_id, self._on_record)
@@ -250,11 +253,22 @@ class RunWidget(anywidget.AnyWidget):
         deps = snapshot.get("step_deps") if isinstance(snapshot, Mapping) else None
         self._model.plan(run.step_keys_to_execute or deps or ())
         self.can_reexecute = self._find_pipeline() is not None
-        if not self.svg:
-            try:
-                self.svg = to_graphviz(self.run_id, instance=self._instance).svg()
-            except (GraphvizNotFoundError, DagsterInvariantViolationError):
-                self.svg = ""
+        if not self.svg and isinstance(run.pipeline_snapshot, Mapping):
+            if not self._live:  # a stored run: draw it now
+                self._draw(run.run_id, run.pipeline_snapshot)
+            else:  # a live run: never keep it waiting for `dot`
+                threading.Thread(
+                    target=self._draw, args=(run.run_id, run.pipeline_snapshot), daemon=True
+                ).start()
+
+    def _draw(self, run_id: str, pipeline_snapshot: Mapping[str, Any]) -> None:
+        try:
+            svg = snapshot_svg(pipeline_snapshot)
+        except (GraphvizNotFoundError, DagsterError):
+            return
+        with self._lock:
+            if self.run_id == run_id:
+                self.svg = svg
 
     # --- pushing to the front end ---------------------------------------------------------------
 
