@@ -14,6 +14,8 @@ STAMP  := $(VENV)/.installed
 EXAMPLES := examples/hello_pipeline.py
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# the playwright wheel (test extra) must never download a browser: the tests use Debian's chromium
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system-deps test lint fmt demo bench bench-peers clean distclean
@@ -46,23 +48,36 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test,dask]'
 	@touch $@
 
-# Debian's graphviz provides the `dot` binary the graph display needs.
+# System packages from Debian, installed when missing (as root, or with password-less sudo):
+# graphviz provides the `dot` binary the graph display needs; chromium (with fonts-liberation, for
+# legible text) is the headless browser of the real-browser widget test (tests/jupyter/), driven by
+# the playwright wheel, which never downloads a browser of its own. When nothing can be installed,
+# warn and go on: graph rendering is then unavailable and the browser test skips, saying why.
 system-deps:
-	@if command -v dot >/dev/null 2>&1; then \
+	@missing=""; why=""; \
+	if ! command -v dot >/dev/null 2>&1; then \
+		missing="graphviz"; why="'dot' not found"; \
+	fi; \
+	if [ ! -x /usr/bin/chromium ]; then \
+		missing="$$missing chromium fonts-liberation"; why="$${why:+$$why, }/usr/bin/chromium not found"; \
+	fi; \
+	missing="$${missing# }"; \
+	if [ -z "$$missing" ]; then \
 		:; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-		echo "'dot' not found: installing Debian's graphviz"; \
+		echo "$$why: installing Debian's $$missing"; \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends graphviz >/dev/null; } \
-			|| echo "warning: could not install graphviz; graph rendering will not work"; \
+			--no-install-recommends $$missing >/dev/null; } \
+			|| echo "warning: could not install $$missing; graph rendering or the browser test will not work"; \
 	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
-		echo "'dot' not found: installing Debian's graphviz (sudo)"; \
+		echo "$$why: installing Debian's $$missing (sudo)"; \
 		{ sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends graphviz >/dev/null; } \
-			|| echo "warning: could not install graphviz; graph rendering will not work"; \
+			--no-install-recommends $$missing >/dev/null; } \
+			|| echo "warning: could not install $$missing; graph rendering or the browser test will not work"; \
 	else \
-		echo "note: 'dot' not found and graphviz cannot be installed here (needs root and apt-get);"; \
-		echo "      install your system's graphviz package for graph rendering. Continuing without it."; \
+		echo "note: $$why, and $$missing cannot be installed here (needs apt-get, and root or sudo);"; \
+		echo "      install your system's packages for graph rendering (graphviz) and the browser test"; \
+		echo "      (chromium at /usr/bin/chromium). Continuing without them."; \
 	fi
 
 setup: $(STAMP) system-deps
