@@ -82,6 +82,7 @@ function render({ model, el }) {
 
   let graphNodes = {}; // solid handle -> <g class="node">
   let chosen = new Set(); // step keys picked with ctrl/shift-click, for "Re-execute selected"
+  let localSelected = model.get("selected_step") || ""; // shown at once, before the kernel answers
   let elapsedBase = 0;
   let elapsedAt = performance.now();
 
@@ -101,8 +102,12 @@ function render({ model, el }) {
       drawToolbar();
       return;
     }
-    model.set("selected_step", key);
-    model.save_changes();
+    // asked with a message, never with save_changes(): that would also send the `steps` merged
+    // here, and a kernel busy running the cell would take that stale copy when the run is over
+    localSelected = key;
+    model.send({ type: "select", step: key });
+    onSteps();
+    drawDetail();
   }
 
   function drawGraph() {
@@ -131,7 +136,7 @@ function render({ model, el }) {
       }
       g.dataset.stepKey = key;
       g.dataset.status = steps[key].status;
-      g.classList.toggle("np-selected", key === model.get("selected_step"));
+      g.classList.toggle("np-selected", key === localSelected);
       g.classList.toggle("np-chosen", chosen.has(key));
     }
   }
@@ -222,7 +227,7 @@ function render({ model, el }) {
   function drawList() {
     const colors = model.get("colors") || {};
     const steps = model.get("steps") || {};
-    const selected = model.get("selected_step");
+    const selected = localSelected;
     list.replaceChildren();
     for (const key of Object.keys(steps)) {
       const step = steps[key];
@@ -245,25 +250,31 @@ function render({ model, el }) {
   }
 
   function drawDetail() {
-    const d = model.get("step_detail") || {};
+    // the kernel's detail of the selected step when it has answered; until then (a kernel busy
+    // running the cell answers only when the run is over) what the step's state carries
+    const full = model.get("step_detail") || {};
+    const key = localSelected;
     detail.replaceChildren();
-    if (!d.step_key) {
+    if (!key) {
       detail.style.display = "none";
       return;
     }
+    const step = (model.get("steps") || {})[key] || {};
+    const d = full.step_key === key ? { ...full, status: step.status || full.status } : null;
+    const shown = d || { step_key: key, ...step, events: null };
     detail.style.display = "";
-    detail.dataset.stepKey = d.step_key;
+    detail.dataset.stepKey = key;
     detail.appendChild(
       h(
         "div",
         "np-detail-title",
-        `${d.step_key}: ${STATUS_LABEL[d.status] || d.status || ""} ${formatMs(d.duration_ms)}`,
+        `${key}: ${STATUS_LABEL[shown.status] || shown.status || ""} ${formatMs(shown.duration_ms)}`,
       ),
     );
-    if (d.error) {
-      detail.append(h("div", "np-section", "Error"), h("pre", "np-error", d.error));
+    if (shown.error) {
+      detail.append(h("div", "np-section", "Error"), h("pre", "np-error", shown.error));
     }
-    if (d.outputs && d.outputs.length) {
+    if (d && d.outputs && d.outputs.length) {
       detail.append(h("div", "np-section", "Outputs"));
       for (const out of d.outputs) {
         const box = h("div", "np-preview");
@@ -280,12 +291,21 @@ function render({ model, el }) {
       }
     }
     const events = h("ul", "np-events");
-    for (const e of d.events || []) {
-      events.appendChild(h("li", "", `${e.type}: ${e.message}`));
+    if (d) {
+      for (const e of d.events || []) events.appendChild(h("li", "", `${e.type}: ${e.message}`));
+    } else {
+      for (const line of step.events || []) events.appendChild(h("li", "", line));
     }
-    detail.append(h("div", "np-section", "Events"), events);
-    if (d.stdout) detail.append(h("div", "np-section", "stdout"), h("pre", "np-stdout", d.stdout));
-    if (d.stderr) detail.append(h("div", "np-section", "stderr"), h("pre", "np-stderr", d.stderr));
+    detail.append(h("div", "np-section", d ? "Events" : "Latest events"), events);
+    const stdout = d ? d.stdout : step.stdout;
+    const stderr = d ? d.stderr : step.stderr;
+    if (stdout) detail.append(h("div", "np-section", "stdout"), h("pre", "np-stdout", stdout));
+    if (stderr) detail.append(h("div", "np-section", "stderr"), h("pre", "np-stderr", stderr));
+    if (!d) {
+      detail.append(
+        h("div", "np-note", "All events and output previews appear when the kernel is free."),
+      );
+    }
   }
 
   function drawMessage() {
@@ -299,17 +319,28 @@ function render({ model, el }) {
   }
   function onRun() {
     chosen = new Set();
+    localSelected = model.get("selected_step") || "";
     query.value = "";
     showPreview({});
     drawHeader();
     drawRuns();
   }
   const onPreview = () => showPreview(model.get("query_preview") || {});
+  function onSelectedFromKernel() {
+    localSelected = model.get("selected_step") || "";
+    onSteps();
+    drawDetail();
+  }
+  function onStepsChanged() {
+    onSteps();
+    drawToolbar();
+    const full = model.get("step_detail") || {};
+    if (localSelected && full.step_key !== localSelected) drawDetail(); // the summary moves on
+  }
   const handlers = [
     ["svg", drawGraph],
-    ["steps", onSteps],
-    ["steps", drawToolbar],
-    ["selected_step", onSteps],
+    ["steps", onStepsChanged],
+    ["selected_step", onSelectedFromKernel],
     ["step_detail", drawDetail],
     ["elapsed", onElapsed],
     ["runs", drawRuns],

@@ -8,6 +8,7 @@ those (a delta), so a 1000-step run never resends the whole graph.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -32,10 +33,29 @@ RUN_STATUS_OF_EVENT = {
 RUN_END = frozenset({"PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_INIT_FAILURE"})
 
 
-class StepState:
-    """What the widget knows of one step."""
+#: events of a step sent along with its state (the latest), and characters of each
+SUMMARY_EVENTS = 8
+SUMMARY_CHARS = 200
+#: characters of a step's error sent along with its state
+ERROR_CHARS = 4000
 
-    __slots__ = ("duration_ms", "error", "handle", "records", "start", "status")
+
+class StepState:
+    """What the widget knows of one step. :meth:`as_dict` is what the front end gets: enough to
+    show the step while the kernel is busy running (its latest events, its error, the tail of its
+    captured output), when the front end cannot ask the kernel for more."""
+
+    __slots__ = (
+        "duration_ms",
+        "error",
+        "handle",
+        "records",
+        "start",
+        "status",
+        "stderr",
+        "stdout",
+        "summary",
+    )
 
     def __init__(self, handle: str):
         self.handle = handle
@@ -44,14 +64,25 @@ class StepState:
         self.duration_ms: float | None = None
         self.error: str | None = None
         self.records: list[EventRecord] = []
+        self.summary: deque[str] = deque(maxlen=SUMMARY_EVENTS)
+        self.stdout = ""
+        self.stderr = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "status": self.status,
             "handle": self.handle,
             "start": self.start,
             "duration_ms": self.duration_ms,
+            "events": list(self.summary),
         }
+        if self.error:
+            out["error"] = self.error[:ERROR_CHARS]
+        if self.stdout:
+            out["stdout"] = self.stdout
+        if self.stderr:
+            out["stderr"] = self.stderr
+        return out
 
 
 class RunModel:
@@ -106,6 +137,11 @@ class RunModel:
         event = record.dagster_event
         state = self.step(step_key, event.solid_handle if event is not None else None)
         state.records.append(record)
+        kind = event.event_type_value if event is not None else "LOG"
+        message = (event.message if event is not None else None) or record.user_message or ""
+        state.summary.append(f"{kind}: {message}"[:SUMMARY_CHARS])
+        if state.status == "running":
+            self._dirty.add(step_key)  # a running step's log lines show as they come
         status = STATUS_OF_EVENT.get(event.event_type_value) if event is not None else None
         if event is None or status is None:
             return
@@ -137,6 +173,20 @@ class RunModel:
                 if state.start is not None and self.last_at is not None:
                     state.duration_ms = round((self.last_at - state.start) * 1000.0, 3)
                 self._dirty.add(key)
+
+    def set_output(self, step_key: str, stdout: str, stderr: str) -> None:
+        """The tail of the step's captured output (marked changed when it differs)."""
+        state = self.steps.get(step_key)
+        if state is not None and (state.stdout, state.stderr) != (stdout, stderr):
+            state.stdout, state.stderr = stdout, stderr
+            self._dirty.add(step_key)
+
+    def changed(self) -> list[str]:
+        """The steps changed since :meth:`take_changes` was last called."""
+        return list(self._dirty)
+
+    def running(self) -> list[str]:
+        return [k for k, s in self.steps.items() if s.status == "running"]
 
     def take_changes(self) -> dict[str, dict[str, Any]]:
         """The steps changed since the last call, as plain dicts (and forget them)."""

@@ -292,6 +292,10 @@ class RunWidget(anywidget.AnyWidget):
             self._timer.cancel()
             self._timer = None
         self._last_flush = time.monotonic()
+        if self._logs_enabled():
+            for key in self._model.changed():
+                if self._model.steps[key].status != "pending":
+                    self._read_output(key)
         delta = self._model.take_changes()
         progress = self._model.progress()
         with self.hold_sync():
@@ -310,19 +314,31 @@ class RunWidget(anywidget.AnyWidget):
                 self.step_detail = self._detail(self.selected_step)
         self._poll_logs_if_running()
 
+    def _logs_enabled(self) -> bool:
+        return bool(self.run_id) and self._instance.compute_log_manager.enabled
+
+    def _read_output(self, step_key: str) -> None:
+        paths = self._instance.compute_log_manager.log_paths(self.run_id, step_key)
+        self._model.set_output(step_key, _tail(paths.out), _tail(paths.err))
+
     def _poll_logs_if_running(self) -> None:
-        """While the selected step runs, re-read its captured output every so often."""
-        state = self._model.steps.get(self.selected_step)
-        running = state is not None and state.status == "running" and not self._model.ended
-        if not running or self._log_timer is not None or self._listening is None:
+        """While steps run, re-read their captured output every so often (the front end shows
+        it without asking: a kernel busy running a cell cannot answer the front end)."""
+        live = self._listening is not None and not self._model.ended
+        if not live or self._log_timer is not None or not self._model.running():
+            return
+        if not self._logs_enabled():
             return
 
         def poll() -> None:
             with self._lock:
                 self._log_timer = None
-                if self.selected_step:
-                    self.step_detail = self._detail(self.selected_step)
-                self._poll_logs_if_running()
+                for key in self._model.running():
+                    self._read_output(key)
+                if self._model.changed():
+                    self._flush()  # and polls again while steps run
+                else:
+                    self._poll_logs_if_running()
 
         timer = threading.Timer(self.log_poll_interval, poll)
         timer.daemon = True
@@ -407,7 +423,9 @@ class RunWidget(anywidget.AnyWidget):
             return
         kind = content.get("type")
         try:
-            if kind == "preview_query":
+            if kind == "select":
+                self.selected_step = str(content.get("step") or "")
+            elif kind == "preview_query":
                 self.query_preview = self._preview_query(str(content.get("query") or ""))
             elif kind == "reexecute":
                 self.reexecute(
@@ -483,6 +501,23 @@ class RunWidget(anywidget.AnyWidget):
             f"{'succeeded' if result.success else 'failed'}."
         )
         return result
+
+
+#: bytes of a step's captured stdout/stderr sent along with its state (the end of it)
+TAIL_BYTES = 2000
+
+
+def _tail(path: str, limit: int = TAIL_BYTES) -> str:
+    """The last ``limit`` bytes of file ``path`` as text (``""`` when it does not exist)."""
+    try:
+        with open(path, "rb") as file:
+            size = file.seek(0, 2)
+            file.seek(max(0, size - limit))
+            data = file.read()
+    except FileNotFoundError:
+        return ""
+    text = data.decode("utf-8", "replace")
+    return "…" + text if size > limit else text
 
 
 def _clauses(query: str) -> list[str]:

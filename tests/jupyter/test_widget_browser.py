@@ -253,16 +253,6 @@ def test_widget_follows_a_run_and_its_reexecution(
         shutil.copyfile(shot, SCREENSHOT)
 
 
-# NOT YET PASSING (the lead's front end): selecting a step calls `model.save_changes()`, which
-# also sends the `steps` that `initialize` merged locally from `step_updates`; the kernel, busy
-# running the cell, takes that message only when the run is over, sets `steps` to the stale copy
-# and echoes it back, so the rows and nodes revert (check shows `running` under a FAILURE run).
-# Remove this marker once it passes (xfail_strict makes an unexpected pass fail).
-@pytest.mark.xfail(
-    reason="selecting a step while the run goes on reverts later step updates (stale `steps` "
-    "sent by save_changes)",
-    strict=True,
-)
 def test_selecting_a_step_while_the_run_goes_on(
     lab: JupyterLab, browser: BrowserPage, tmp_path: Path
 ) -> None:
