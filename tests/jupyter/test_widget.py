@@ -297,3 +297,23 @@ def test_selected_running_step_shows_its_output_live(tmp_path: Path) -> None:
     watcher.join()
     assert seen == ["running"]
     widget.close()
+
+
+def test_step_state_carries_what_a_busy_kernel_cannot_answer(tmp_path: Path) -> None:
+    """While a cell runs, the kernel takes no message from the front end: each step's state
+    carries its latest events, its error and the end of its captured output."""
+    instance = DagsterInstance.local_temp(tmp_path)
+    widget = RunWidget.live(instance)
+    execute_pipeline(failing, raise_on_error=False, instance=instance)
+    boom_state = widget.steps["boom.compute"]
+    assert boom_state["events"][0].startswith("STEP_START: ")
+    assert boom_state["events"][-1].startswith("STEP_FAILURE: ")
+    assert "boom went the solid" in boom_state["error"]
+    assert boom_state["stdout"] == "about to fail\n"
+    assert widget.steps["one.compute"]["stdout"] == "one says hello\n"
+    assert "stdout" not in widget.steps["after.compute"]  # skipped: never ran
+
+    _message(widget, {"type": "select", "step": "one.compute"})
+    assert widget.selected_step == "one.compute"
+    assert widget.step_detail["stdout"] == "one says hello\n"
+    widget.close()
