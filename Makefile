@@ -105,6 +105,9 @@ bench-peers:
 
 bench: setup bench-peers
 	$(PY) bench/bench_engine.py $(BENCH_ARGS)
+	$(PY) bench/bench_multiprocess.py
+	$(PY) bench/bench_dask.py
+	$(PY) bench/bench_widget.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info
