@@ -127,6 +127,11 @@ function render({ model, el }) {
   function colourGraph() {
     const colors = model.get("colors") || {};
     const steps = model.get("steps") || {};
+    // solids with no step in this run (a re-execution of a part) are drawn faded
+    const inRun = new Set(Object.values(steps).map((s) => s.handle));
+    for (const [handle, g] of Object.entries(graphNodes)) {
+      g.classList.toggle("np-not-in-run", Object.keys(steps).length > 0 && !inRun.has(handle));
+    }
     for (const key of Object.keys(steps)) {
       const g = graphNodes[steps[key].handle];
       if (!g) continue;
