@@ -2,6 +2,7 @@
 notebook-native. ``from notebook_pipelines import solid, pipeline, execute_pipeline`` works like the
 reference's ``from dagster import ...``; nothing here but the public names."""
 
+from . import notebook
 from .api import (
     create_execution_plan,
     execute_pipeline,
@@ -11,6 +12,11 @@ from .api import (
     execute_solids_within_pipeline,
     reexecute_pipeline,
     reexecute_pipeline_iterator,
+)
+from .batch import (
+    NotebookBatchResult,
+    rerun_failed_sets,
+    run_notebook_batch,
 )
 from .config import (
     Array,
@@ -129,6 +135,7 @@ from .definitions.types import (
 )
 from .errors import (
     DagsterConfigMappingFunctionError,
+    DagsterDebuggerError,
     DagsterError,
     DagsterEventLogInvalidForRun,
     DagsterExecutionInterruptedError,
@@ -140,6 +147,8 @@ from .errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidSubsetError,
     DagsterInvariantViolationError,
+    DagsterNotebookError,
+    DagsterNotebookExecutionError,
     DagsterResourceFunctionError,
     DagsterRunNotFoundError,
     DagsterStepOutputNotFoundError,
@@ -174,10 +183,16 @@ from .execution.init_contexts import (
 from .execution.log_manager import (
     DagsterLogManager,
 )
+from .execution.postmortem import (
+    load_step_inputs,
+)
 from .execution.results import (
     CompositeSolidExecutionResult,
     PipelineExecutionResult,
     SolidExecutionResult,
+)
+from .notebooks.solid import (
+    define_notebook_solid,
 )
 from .reconstruct import (
     ReconstructablePipeline,
@@ -245,6 +260,7 @@ __all__ = [
     "ConfigMapping",
     "ConfigSchema",
     "DagsterConfigMappingFunctionError",
+    "DagsterDebuggerError",
     "DagsterError",
     "DagsterEvent",
     "DagsterEventLogInvalidForRun",
@@ -260,6 +276,8 @@ __all__ = [
     "DagsterInvalidSubsetError",
     "DagsterInvariantViolationError",
     "DagsterLogManager",
+    "DagsterNotebookError",
+    "DagsterNotebookExecutionError",
     "DagsterResourceFunctionError",
     "DagsterRunNotFoundError",
     "DagsterStepOutputNotFoundError",
@@ -309,6 +327,7 @@ __all__ = [
     "ModeDefinition",
     "MultiDependencyDefinition",
     "Noneable",
+    "NotebookBatchResult",
     "Nothing",
     "ObjectStore",
     "Optional",
@@ -360,6 +379,7 @@ __all__ = [
     "default_executors",
     "default_intermediate_storage_defs",
     "default_system_storage_defs",
+    "define_notebook_solid",
     "execute_pipeline",
     "execute_pipeline_iterator",
     "execute_solid",
@@ -375,19 +395,23 @@ __all__ = [
     "intermediate_storage",
     "lambda_solid",
     "load_ipython_extension",
+    "load_step_inputs",
     "local_file_manager",
     "logger",
     "make_python_type_usable_as_dagster_type",
     "mem_intermediate_storage",
     "mem_system_storage",
     "multiprocess_executor",
+    "notebook",
     "output_materialization_config",
     "pipeline",
     "reconstructable",
     "reexecute_pipeline",
     "reexecute_pipeline_iterator",
     "repository",
+    "rerun_failed_sets",
     "resource",
+    "run_notebook_batch",
     "solid",
     "success_hook",
     "system_storage",

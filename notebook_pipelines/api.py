@@ -300,7 +300,7 @@ class _PreparedRun:
     def execute(self, raise_on_error: bool) -> PipelineExecutionResult:
         events = list(self.iterate(raise_on_error))
         return PipelineExecutionResult(
-            self.pipeline_def, self.pipeline_run.run_id, events, self._read_output
+            self.pipeline_def, self.pipeline_run.run_id, events, self._read_output, self.instance
         )
 
     def execute_observed(self, raise_on_error: bool) -> PipelineExecutionResult:

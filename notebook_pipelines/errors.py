@@ -29,6 +29,9 @@ error travels as :class:`SerializableErrorInfo`.
     ├── DagsterRunNotFoundError                  no run with that id in the instance
     ├── DagsterEventLogInvalidForRun             the event log cannot be read for a run
     ├── DagsterInstanceError                     an instance's home or database cannot be used
+    ├── DagsterNotebookError                     a notebook solid's notebook cannot be run or read
+    │   └── DagsterNotebookExecutionError        a cell of the notebook raised (names the cell)
+    ├── DagsterDebuggerError                     a step's debugger was quit (q), or no one can answer
     └── DagsterExecutionInterruptedError         the run was interrupted (Ctrl-C, kernel interrupt)
 """
 
@@ -227,6 +230,55 @@ class DagsterInstanceError(DagsterError):
 
 class DagsterExecutionInterruptedError(DagsterError):
     """The run was interrupted (Ctrl-C or a kernel interrupt)."""
+
+
+class DagsterNotebookError(DagsterError):
+    """A notebook solid could not run its notebook, or could not use what it yielded: a missing
+    notebook file, an unknown kernel, an output value that cannot be stored. The message names the
+    notebook (and the output or kernel)."""
+
+    def __init__(self, message: str, notebook: str | None = None):
+        super().__init__(message)
+        self.notebook = notebook
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles with its attributes (Dask, processes)
+        return (type(self), (str(self),), dict(self.__dict__))
+
+
+class DagsterNotebookExecutionError(DagsterNotebookError):
+    """A cell of a notebook solid's notebook raised. The message names the notebook and the cell
+    (``In [n]`` and its index in the notebook) and carries the notebook's traceback."""
+
+    def __init__(
+        self,
+        message: str,
+        notebook: str | None = None,
+        cell_index: int | None = None,
+        execution_count: int | None = None,
+        ename: str | None = None,
+        evalue: str | None = None,
+        output_notebook: str | None = None,
+    ):
+        super().__init__(message, notebook)
+        self.cell_index = cell_index
+        self.execution_count = execution_count
+        self.ename = ename
+        self.evalue = evalue
+        self.output_notebook = output_notebook
+
+
+class DagsterDebuggerError(DagsterError):
+    """A step stopped in the debugger and cannot go on: the user quit it (``q``: the step fails
+    "stopped in the debugger"), or no one can answer its prompt (papermill, CI, a closed stdin, a
+    cell run without stdin). The message names the step key and, for the latter, why."""
+
+    def __init__(self, message: str, step_key: str | None = None, quit: bool = False):
+        super().__init__(message)
+        self.step_key = step_key
+        self.quit = quit
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles with its attributes (processes)
+        return (type(self), (str(self),), dict(self.__dict__))
 
 
 @serializable

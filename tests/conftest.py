@@ -1,6 +1,6 @@
 """Isolation shared by every test: each test gets its own ``$NOTEBOOK_PIPELINES_HOME`` (so nothing
 is written to the user's home instance), and a notebook session turned on by ``%load_ext`` in one
-test (session defaults, run observers) is turned off after it."""
+test (session defaults, run observers, the debugger's prompter and hooks) is turned off after it."""
 
 from __future__ import annotations
 
@@ -19,3 +19,6 @@ def _isolated_home(
     session = sys.modules.get("notebook_pipelines.jupyter.session")
     if session is not None:
         session.disable()
+    debug = sys.modules.get("notebook_pipelines.jupyter.debug")
+    if debug is not None:
+        debug.disable()

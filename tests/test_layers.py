@@ -36,6 +36,8 @@ LAYERS: dict[str, int] = {
     "reconstruct": 5,
     "api": 6,
     "cli": 6,
+    "batch": 6,  # papermill batch runs: drive the execution API over a notebook's sweep pipeline
+    "notebook": 6,  # `from notebook_pipelines import notebook as nbp`: what a notebook imports
     "__main__": 6,  # `python -m notebook_pipelines`: runs the command line
     "jupyter": 7,
     # conformance suites: may import anything below the notebook layer; nothing imports them
@@ -50,6 +52,12 @@ SAME_LAYER_ALLOWED: set[tuple[str, str]] = {
     ("events", "user_events"),
     # the command line drives the execution API (execute_pipeline_iterator, reexecute_...)
     ("cli", "api"),
+    # batch runs are runs: executed and re-executed through the execution API
+    ("batch", "api"),
+    # `notebook-pipelines notebook batch` runs and prints a batch
+    ("cli", "batch"),
+    # a notebook solid hands its pipeline's reconstructable pointer to the kernel (resources)
+    ("notebooks", "reconstruct"),
     # `python -m notebook_pipelines` is the command line
     ("__main__", "cli"),
 }

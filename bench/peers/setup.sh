@@ -2,7 +2,7 @@
 # Create the peers' virtual environments for bench/ (never the project's own .venv).
 #
 #   bench/peers/.venv-dagster09  Dagster 0.9.22, the reference (with the pins it needs on Python 3.11)
-#   bench/peers/.venv-dagster1   the latest Dagster 1.x (jobs and ops)
+#   bench/peers/.venv-dagster1   the latest Dagster 1.x (jobs and ops), with dagstermill (notebooks)
 #
 # Idempotent: an environment whose peer already imports is left alone. Tolerant: a failed install is
 # reported and the script goes on (and exits 0), so `make bench` still measures what it can.
@@ -47,8 +47,8 @@ make_peer dagster09 "import dagster; print('dagster', dagster.__version__)" \
     'protobuf==3.20.3' 'grpcio-health-checking==1.48.2' 'sqlalchemy==1.3.24' 'alembic==1.4.3' \
     'watchdog==2.3.1' 'jinja2<3.1' 'markupsafe<2.1'
 
-# The same project today.
-make_peer dagster1 "import dagster; print('dagster', dagster.__version__)" \
-    'dagster>=1,<2'
+# The same project today; dagstermill (with papermill and a kernel) for bench_notebooks.py.
+make_peer dagster1 "import dagster, dagstermill; print('dagster', dagster.__version__)" \
+    'dagster>=1,<2' dagstermill papermill ipykernel
 
 exit 0

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from ..errors import DagsterError
 from ..storage.runs import PipelineRunStatus
-from . import pipeline_commands, runs_commands
+from . import notebook, pipeline_commands, runs_commands
 from .graph import check_output_path
 from .loading import parse_tags
 from .output import error_paragraph
@@ -75,7 +75,7 @@ def _add_config_argument(parser: argparse.ArgumentParser, what: str) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The full command-line parser; each command sets ``handler``."""
     parser = argparse.ArgumentParser(prog="notebook-pipelines", description=_DESCRIPTION)
-    groups = parser.add_subparsers(dest="group", metavar="{pipeline,runs}", required=True)
+    groups = parser.add_subparsers(dest="group", metavar="{pipeline,runs,notebook}", required=True)
 
     pipeline = groups.add_parser("pipeline", help="execute a pipeline or draw its DAG")
     pipeline_cmds = pipeline.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -187,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="delete a run even if it is marked as running"
     )
     delete.set_defaults(handler=runs_commands.delete_runs)
+    notebook.register(groups)
     return parser
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..events import DagsterEvent, EngineEventData, EventRecord, event_level
+from .breakpoints import install as install_breakpoint_hook
 from .log_manager import DagsterLogManager
 from .resources_view import ScopedResources
 
@@ -67,6 +68,7 @@ class PlanExecutionContext:
         self.file_manager = file_manager
         self.logging_tags = {"pipeline": pipeline_def.name, **pipeline_run.tags}
         self.pid = os.getpid()
+        install_breakpoint_hook()  # `breakpoint()` in a solid: the step's debugger (once)
         self._scoped: dict[tuple[str, frozenset[str]], ScopedResources] = {}
 
     @property
@@ -224,11 +226,13 @@ class SolidExecutionContext:
 
     @property
     def pdb(self) -> Any:
-        """A debugger for this step: ``context.pdb.set_trace()``."""
+        """This step's debugger: ``context.pdb.set_trace()`` stops here and prompts — in a notebook
+        through the cell's input box, in a worker process through the run's parent, in a terminal
+        through the terminal (see :mod:`.debugger`). ``q`` fails the step."""
         if self._pdb is None:
-            import pdb
+            from .debugger import step_debugger
 
-            self._pdb = pdb.Pdb()
+            self._pdb = step_debugger(self._system)
         return self._pdb
 
     @property

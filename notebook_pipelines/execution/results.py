@@ -87,10 +87,22 @@ class PipelineExecutionResult(_GraphResult):
         run_id: str,
         event_list: Sequence[DagsterEvent],
         reader: OutputReader,
+        instance: Any = None,
     ):
         super().__init__(pipeline_def.graph, "", event_list, reader)
         self.pipeline_def = pipeline_def
         self.run_id = run_id
+        self.instance = instance
+
+    def debug_step(self, step_key: str) -> BaseException | None:
+        """Run the compute of ``step_key`` again in this process, with the inputs and config it had
+        in this run, and stop in the debugger where it raises (post-mortem, like ``%debug``);
+        return the exception. See :mod:`.postmortem`."""
+        from .postmortem import debug_step
+
+        return debug_step(
+            self.run_id, step_key, self.instance, self.pipeline_def, reader=self._reader
+        )
 
     @property
     def success(self) -> bool:

@@ -186,60 +186,68 @@ def _run_compute(
         "solid_name": ctx.solid_handle,
         "solid_def_name": solid_def.name,
     }
+    # `context` is found by this name by `breakpoint()` (see breakpoints.py)
+    context = SolidExecutionContext(ctx)
     try:
-        iterator = iter(solid_def.compute_fn(SolidExecutionContext(ctx), inputs))
-    except PASS_THROUGH:
-        raise
-    except Exception as exc:
-        raise wrap_user_error(DagsterExecutionStepExecutionError, message, exc, **kwargs) from exc
-    seen: set[str] = set()
-    while True:
         try:
-            item = next(iterator, _DONE)
+            iterator = iter(solid_def.compute_fn(context, inputs))
         except PASS_THROUGH:
             raise
         except Exception as exc:
             raise wrap_user_error(
                 DagsterExecutionStepExecutionError, message, exc, **kwargs
             ) from exc
-        if item is _DONE:
-            break
-        if isinstance(item, Output):
-            yield from _handle_output(ctx, item, seen)
-        elif isinstance(item, (AssetMaterialization, Materialization)):
-            yield step_event(
-                ctx,
-                "STEP_MATERIALIZATION",
-                StepMaterializationData(item),
-                f'Materialized value "{item.label}".',
+        seen: set[str] = set()
+        while True:
+            try:
+                item = next(iterator, _DONE)
+            except PASS_THROUGH:
+                raise
+            except Exception as exc:
+                raise wrap_user_error(
+                    DagsterExecutionStepExecutionError, message, exc, **kwargs
+                ) from exc
+            if item is _DONE:
+                break
+            if isinstance(item, Output):
+                yield from _handle_output(ctx, item, seen)
+            elif isinstance(item, (AssetMaterialization, Materialization)):
+                yield step_event(
+                    ctx,
+                    "STEP_MATERIALIZATION",
+                    StepMaterializationData(item),
+                    f'Materialized value "{item.label}".',
+                )
+            elif isinstance(item, ExpectationResult):
+                yield step_event(
+                    ctx,
+                    "STEP_EXPECTATION_RESULT",
+                    StepExpectationResultData(item),
+                    f"Expectation{f' {item.label}' if item.label else ''} "
+                    f"{'passed' if item.success else 'failed'}.",
+                )
+            else:
+                raise DagsterInvariantViolationError(
+                    f'Solid "{ctx.solid_handle}" yielded {item!r} ({type(item).__name__}); a solid '
+                    "may yield Output, AssetMaterialization, Materialization or ExpectationResult."
+                )
+        for step_output in ctx.step.step_outputs:
+            if step_output.name in seen or not step_output.is_required:
+                continue
+            if step_output.dagster_type.is_nothing:
+                ctx.log.info(f'Emitting implicit Nothing for output "{step_output.name}".')
+                yield from _handle_output(ctx, Output(None, step_output.name), seen)
+                continue
+            raise DagsterStepOutputNotFoundError(
+                f'Step "{ctx.step_key}" (solid "{ctx.solid_handle}") did not yield its required output '
+                f'"{step_output.name}". Yield Output(value, "{step_output.name}") or mark the output '
+                "is_required=False.",
+                step_key=ctx.step_key,
+                output_name=step_output.name,
             )
-        elif isinstance(item, ExpectationResult):
-            yield step_event(
-                ctx,
-                "STEP_EXPECTATION_RESULT",
-                StepExpectationResultData(item),
-                f"Expectation{f' {item.label}' if item.label else ''} "
-                f"{'passed' if item.success else 'failed'}.",
-            )
-        else:
-            raise DagsterInvariantViolationError(
-                f'Solid "{ctx.solid_handle}" yielded {item!r} ({type(item).__name__}); a solid '
-                "may yield Output, AssetMaterialization, Materialization or ExpectationResult."
-            )
-    for step_output in ctx.step.step_outputs:
-        if step_output.name in seen or not step_output.is_required:
-            continue
-        if step_output.dagster_type.is_nothing:
-            ctx.log.info(f'Emitting implicit Nothing for output "{step_output.name}".')
-            yield from _handle_output(ctx, Output(None, step_output.name), seen)
-            continue
-        raise DagsterStepOutputNotFoundError(
-            f'Step "{ctx.step_key}" (solid "{ctx.solid_handle}") did not yield its required output '
-            f'"{step_output.name}". Yield Output(value, "{step_output.name}") or mark the output '
-            "is_required=False.",
-            step_key=ctx.step_key,
-            output_name=step_output.name,
-        )
+    finally:
+        if context._pdb is not None:  # the solid used its debugger: let go of the thread
+            context._pdb.close()
 
 
 _DONE = object()

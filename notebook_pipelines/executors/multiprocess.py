@@ -28,6 +28,8 @@ Design (see also :mod:`.worker_pool` and :mod:`.worker_main`):
   step sends after it. With a persistent instance each step's raw output is also filed in the
   compute logs; ``context.log`` records travel as records and the parent's loggers print them with
   their step key.
+- Debugging: a step stopped in ``context.pdb`` / ``breakpoint()`` in a worker talks to the user
+  through this process (:mod:`.debug_relay`, over the same pipe), one step at a time.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from ..plan.plan import ExecutionPlan
 from ..plan.retries import Retries
 from ..user_events import EventMetadataEntry
 from . import worker_main
+from .debug_relay import DebugRelay
 from .worker_main import WorkerSpec, worker_tag
 from .worker_pool import OutputRelay, WorkerPool, WorkerProcess, cpu_count
 
@@ -131,6 +134,7 @@ class _PoolRun:
         self.failures: list[tuple[str, SerializableErrorInfo | None]] = []
         self.stop_scheduling = False
         self.output = OutputRelay()
+        self.debug = DebugRelay()
 
     # --- the loop --------------------------------------------------------------------------------
 
@@ -208,7 +212,15 @@ class _PoolRun:
             event = record.dagster_event
             if event is not None:
                 yield from self._step_event(event)
+        elif kind == "debug":
+            self.debug.handle(worker, message)
+            if self.debug.pending is not None:
+                # this thread is about to wait for the user: first take in what the others sent
+                for other, later in self.pool.poll(0):
+                    yield from self._handle(other, later)
+                self.debug.serve()
         elif kind == "done":
+            self.debug.release(worker)
             worker.step_key = None
             self.output.flush(message[1])
             yield from self._check_unfinished(message[1])
@@ -242,6 +254,7 @@ class _PoolRun:
     def _worker_died(self, worker: WorkerProcess) -> Iterator[DagsterEvent]:
         step_key = worker.step_key
         self.output.flush(*([step_key] if step_key else []), worker_tag(worker.pid))
+        self.debug.release(worker)
         self.pool.remove(worker)
         worker.stop(0)
         how = worker.exit_description

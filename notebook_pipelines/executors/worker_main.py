@@ -21,7 +21,9 @@ Worker to parent:
 - ``("done", step_key)`` — the step finished (its events were all sent before);
 - ``("error", step_key, SerializableErrorInfo)`` — the step could not be run at all (the pipeline
   could not be rebuilt here); the parent turns this into the step's ``STEP_FAILURE``;
-- ``("closed",)`` — teardown finished.
+- ``("closed",)`` — teardown finished;
+- ``("debug", step_key, kind, text)`` — the step's debugger talks to the user through the parent
+  (:mod:`.debug_relay`; the parent answers over the same pipe while the step waits).
 
 Output: the worker captures its own file descriptors 1 and 2 for its whole life
 (:mod:`..storage.output_capture`, with the pipe as the echo target instead of the fds it inherited)
@@ -49,6 +51,7 @@ from ..errors import SerializableErrorInfo, serializable_error_info_from_exc_inf
 from ..events import EventRecord
 from ..storage import output_capture
 from ..storage.runs import PipelineRun
+from .debug_relay import install_in_worker
 
 #: true in a worker process (a worker must never start a multiprocess run of its own)
 IN_WORKER = False
@@ -187,6 +190,7 @@ def worker_main(conn: Connection, spec: WorkerSpec) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     channel = _Channel(conn)
     output = _WorkerOutput(channel)
+    install_in_worker(channel)  # context.pdb / breakpoint() talk through the parent
     worker: Any = None
     load_error: SerializableErrorInfo | None = None
     try:

@@ -1,4 +1,5 @@
-"""The ``%%solid`` cell magic, the ``%pipeline_runs`` line magic and ``load_ipython_extension``.
+"""The ``%%solid`` cell magic, the ``%pipeline_runs`` line magic and ``load_ipython_extension``
+(which also registers ``%pipeline_debug`` of :mod:`.debug`).
 
 Two forms (DESIGN.md §4):
 
@@ -34,7 +35,7 @@ from IPython.display import display
 
 from ..reconstruct import register_reconstruction_strategy
 from ..storage.instance import DagsterInstance
-from . import cell_modules, session
+from . import cell_modules, debug, session
 from .runs import parse_runs_line, runs_table
 from .strategy import notebook_strategy, set_shell
 
@@ -189,6 +190,8 @@ def load_ipython_extension(ipython: Any) -> None:
     """Register the magics and the notebook reconstruction strategy."""
     ipython.register_magics(SolidMagics)
     ipython.register_magics(RunsMagics)
+    ipython.register_magics(debug.DebugMagics)
     set_shell(ipython)
     register_reconstruction_strategy(notebook_strategy)
     session.enable(ipython)
+    debug.enable()  # context.pdb / breakpoint() through the kernel's stdin; %pipeline_debug

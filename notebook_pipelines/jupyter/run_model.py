@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..events import EventRecord
+from ..execution.debugger import MARKER as DEBUGGER_MARKER
 
 #: Step event type -> the status it leaves the step in (as in :mod:`.graph`).
 STATUS_OF_EVENT = {
@@ -140,9 +141,15 @@ class RunModel:
         kind = event.event_type_value if event is not None else "LOG"
         message = (event.message if event is not None else None) or record.user_message or ""
         state.summary.append(f"{kind}: {message}"[:SUMMARY_CHARS])
-        if state.status == "running":
+        if state.status in ("running", "in_debugger"):
             self._dirty.add(step_key)  # a running step's log lines show as they come
         status = STATUS_OF_EVENT.get(event.event_type_value) if event is not None else None
+        if event is not None and status is None and event.event_type_value == "ENGINE_EVENT":
+            status = _debugger_status(state.status, event.event_specific_data)
+            if status is not None:
+                state.status = status  # entering / leaving the debugger: the step keeps its start
+                self._dirty.add(step_key)
+            return
         if event is None or status is None:
             return
         state.status = status
@@ -168,7 +175,10 @@ class RunModel:
         self.status = run_status
         self.ended = True
         for key, state in self.steps.items():
-            if state.status in ("running", "up_for_retry") and run_status != "SUCCESS":
+            if (
+                state.status in ("running", "in_debugger", "up_for_retry")
+                and run_status != "SUCCESS"
+            ):
                 state.status = "canceled"
                 if state.start is not None and self.last_at is not None:
                     state.duration_ms = round((self.last_at - state.start) * 1000.0, 3)
@@ -186,7 +196,7 @@ class RunModel:
         return list(self._dirty)
 
     def running(self) -> list[str]:
-        return [k for k, s in self.steps.items() if s.status == "running"]
+        return [k for k, s in self.steps.items() if s.status in ("running", "in_debugger")]
 
     def take_changes(self) -> dict[str, dict[str, Any]]:
         """The steps changed since the last call, as plain dicts (and forget them)."""
@@ -213,3 +223,14 @@ class RunModel:
         """The step DAG (step key -> upstream step keys) of a stored plan snapshot."""
         deps = (snapshot or {}).get("step_deps") or {}
         return {key: set(ups) for key, ups in deps.items()}
+
+
+def _debugger_status(current: str, data: Any) -> str | None:
+    """``in_debugger`` / ``running`` for a running step's debugger engine events, else None."""
+    if current not in ("running", "in_debugger"):
+        return None
+    if getattr(data, "marker_start", None) == DEBUGGER_MARKER:
+        return "in_debugger"
+    if getattr(data, "marker_end", None) == DEBUGGER_MARKER:
+        return "running"
+    return None
