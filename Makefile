@@ -1,6 +1,7 @@
 # notebook-pipelines: set-up and checks from a fresh clone with only python3 on the machine.
 #
-#   make demo    set up, then run the examples
+#   make demo    set up, then run the examples (notebooks executed into build/examples/)
+#   make lab     JupyterLab on the examples, with the run history of make demo
 #   make test    set up, then ruff (lint + format check), mypy and pytest
 #   make bench   set up (ours and the peers' environments), then run the benchmarks
 #   make lint    ruff and mypy only          make fmt    reformat and autofix
@@ -18,10 +19,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps test lint fmt demo bench bench-peers clean distclean
+.PHONY: help setup system-deps test lint fmt demo lab bench bench-peers clean distclean
 
 help:
 	@echo "make demo   - set up and run the examples"
+	@echo "make lab    - JupyterLab on the examples (after make demo: with its runs)"
 	@echo "make test   - set up and run ruff, mypy and pytest"
 	@echo "make bench  - set up (with the peers) and run the benchmarks"
 	@echo "make lint | fmt | clean | distclean"
@@ -94,11 +96,30 @@ fmt: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The examples keep their runs in a home of their own (not ~/.notebook_pipelines): make demo fills
+# it, make lab opens JupyterLab with it, so the notebooks there see (and can re-execute) those runs.
+DEMO_HOME := $(CURDIR)/build/home
+DEMO_OUT  := build/examples
+LAB_ARGS  ?=
+
 demo: setup
+	NOTEBOOK_PIPELINES_HOME=$(DEMO_HOME) $(PY) examples/run_all.py --out $(DEMO_OUT)
 	@for example in $(EXAMPLES); do \
 		echo "== $$example"; \
-		$(PY) $$example || exit 1; \
+		NOTEBOOK_PIPELINES_HOME=$(DEMO_HOME) $(PY) $$example || exit 1; \
 	done
+	@echo
+	@echo "Executed notebooks, with their outputs: $(CURDIR)/$(DEMO_OUT)/"
+	@echo "Run history (NOTEBOOK_PIPELINES_HOME):   $(DEMO_HOME)"
+	@echo "  NOTEBOOK_PIPELINES_HOME=$(DEMO_HOME) $(BIN)/notebook-pipelines runs list"
+	@echo "Open them in JupyterLab:                 make lab"
+	@echo "  (examples/ to run the notebooks yourself, build/examples/ for the executed copies)"
+
+# JupyterLab at the repository's root, opened on examples/ (kernels start in the notebook's folder,
+# so the examples find data/). LAB_ARGS passes more options, e.g. make lab LAB_ARGS=--no-browser.
+lab: setup
+	NOTEBOOK_PIPELINES_HOME=$(DEMO_HOME) $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) \
+		--LabApp.default_url=/lab/tree/examples $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 bench-peers:
 	bash bench/peers/setup.sh
@@ -108,6 +129,7 @@ bench: setup bench-peers
 	$(PY) bench/bench_multiprocess.py
 	$(PY) bench/bench_dask.py
 	$(PY) bench/bench_widget.py
+	$(PY) bench/bench_notebooks.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info
