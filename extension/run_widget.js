@@ -295,6 +295,15 @@ function render({ model, el }) {
         detail.append(box);
       }
     }
+    if (d && d.notebook) {
+      // a notebook solid: its executed notebook, rendered in the kernel, folded by default
+      const box = h("details", "np-notebook");
+      box.append(h("summary", "np-section", `Executed notebook: ${d.notebook.path}`));
+      const body = h("div", "np-notebook-body");
+      body.innerHTML = d.notebook.html;
+      box.append(body);
+      detail.append(box);
+    }
     const events = h("ul", "np-events");
     if (d) {
       for (const e of d.events || []) events.appendChild(h("li", "", `${e.type}: ${e.message}`));

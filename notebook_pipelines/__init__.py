@@ -2,6 +2,8 @@
 notebook-native. ``from notebook_pipelines import solid, pipeline, execute_pipeline`` works like the
 reference's ``from dagster import ...``; nothing here but the public names."""
 
+import typing as _typing
+
 from . import notebook
 from .api import (
     create_execution_plan,
@@ -241,11 +243,21 @@ from .user_events import (
 
 
 def load_ipython_extension(ipython: object) -> None:
-    """``%load_ext notebook_pipelines``: register the ``%%solid`` magic and the notebook
-    reconstruction strategy (IPython is imported only here, lazily)."""
+    """``%load_ext notebook_pipelines``: register the magics, the notebook reconstruction strategy
+    and the notebook session (IPython is imported only here, lazily)."""
     from .jupyter.magics import load_ipython_extension as load
 
     load(ipython)
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """Names of the notebook layer, imported on first use (``import notebook_pipelines`` stays free
+    of IPython and widgets): ``RunWidget``."""
+    if name == "RunWidget":
+        from .jupyter.widget import RunWidget
+
+        return RunWidget
+    raise AttributeError(f"module 'notebook_pipelines' has no attribute {name!r}")
 
 
 __all__ = [
@@ -347,6 +359,7 @@ __all__ = [
     "RepositoryDefinition",
     "ResourceDefinition",
     "RetryRequested",
+    "RunWidget",
     "RunsFilter",
     "ScalarUnion",
     "Selector",

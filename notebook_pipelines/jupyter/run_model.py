@@ -200,7 +200,9 @@ class RunModel:
 
     def take_changes(self) -> dict[str, dict[str, Any]]:
         """The steps changed since the last call, as plain dicts (and forget them)."""
-        delta = {key: self.steps[key].as_dict() for key in sorted(self._dirty)}
+        # in plan order (the front end lists steps in the order it first hears of them)
+        dirty = self._dirty
+        delta = {key: state.as_dict() for key, state in self.steps.items() if key in dirty}
         self._dirty.clear()
         return delta
 

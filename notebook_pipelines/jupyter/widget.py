@@ -39,6 +39,7 @@ from ..storage.intermediates import ObjectStoreIntermediateStorage, run_id_root
 from ..storage.object_store import FilesystemObjectStore
 from ..storage.runs import PipelineRunStatus
 from .graph import GraphvizNotFoundError, snapshot_svg
+from .notebook_html import notebook_html
 from .previews import OutputReader, output_previews
 from .run_model import RunModel
 
@@ -365,6 +366,7 @@ class RunWidget(anywidget.AnyWidget):
             return {"step_key": step_key, "missing": True}
         events = []
         outputs: list[str] = []
+        notebook: str | None = None
         for r in state.records:
             event = r.dagster_event
             events.append(
@@ -376,6 +378,8 @@ class RunWidget(anywidget.AnyWidget):
             )
             if event is not None and event.event_type_value == "STEP_OUTPUT":
                 outputs.append(event.event_specific_data.output_name)
+            if event is not None and event.event_type_value == "STEP_MATERIALIZATION":
+                notebook = _executed_notebook(event.event_specific_data) or notebook
         stdout, stderr = "", ""
         if self.run_id and self._instance.compute_log_manager.enabled:
             stdout, stderr = self._instance.compute_log_manager.read_logs(self.run_id, step_key)
@@ -387,6 +391,11 @@ class RunWidget(anywidget.AnyWidget):
             "stdout": stdout,
             "stderr": stderr,
             "outputs": output_previews(outputs, step_key, self._reader),
+            "notebook": (
+                {"path": notebook, "html": notebook_html(notebook)}
+                if notebook is not None
+                else None
+            ),
         }
 
     def _stored_reader(self, run_id: str) -> OutputReader | None:
@@ -501,6 +510,17 @@ class RunWidget(anywidget.AnyWidget):
             f"{'succeeded' if result.success else 'failed'}."
         )
         return result
+
+
+def _executed_notebook(data: Any) -> str | None:
+    """The executed notebook a notebook solid recorded (an ``.ipynb`` path in a
+    materialization's metadata), if ``data`` is that materialization."""
+    materialization = getattr(data, "materialization", None)
+    for entry in getattr(materialization, "metadata_entries", None) or ():
+        path = getattr(entry.entry_data, "path", None)
+        if isinstance(path, str) and path.endswith(".ipynb") and entry.label == "executed notebook":
+            return path
+    return None
 
 
 #: bytes of a step's captured stdout/stderr sent along with its state (the end of it)
