@@ -36,6 +36,7 @@ from IPython.display import display
 from ..reconstruct import register_reconstruction_strategy
 from ..storage.instance import DagsterInstance
 from . import cell_modules, debug, session
+from .preload import preload_header
 from .runs import parse_runs_line, runs_table
 from .strategy import notebook_strategy, set_shell
 
@@ -160,10 +161,10 @@ class SolidMagics(Magics):
     def solid(self, line: str, cell: str) -> None:
         """Define a solid from this cell (see the module docstring for both forms)."""
         source, function, spec = build_cell_source(line, cell)
-        source += _footer(function, spec)
-        module = cell_modules.load_cell_module(source)
         user_ns = self.shell.user_ns if self.shell is not None else {}
-        captured = set(capture_globals(module, function, user_ns))
+        header, preloaded = preload_header(source, user_ns, spec.get("name") or function)
+        module = cell_modules.load_cell_module(header + source + _footer(function, spec))
+        captured = set(capture_globals(module, function, user_ns)) | set(preloaded)
         solid_def = getattr(module, cell_modules.SOLID_ATTRIBUTE)
         cell_modules.set_current(solid_def.name, module.__name__)
         for name, value in vars(module).items():  # what the cell defined (helpers, constants)
