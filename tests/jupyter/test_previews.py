@@ -52,3 +52,14 @@ def test_unreadable_and_unavailable_values_say_why() -> None:
         {"name": "result", "text": "(cannot read the value: FileNotFoundError: a.compute/result)"}
     ]
     assert "kept its outputs in memory" in output_previews(["x"], "a.compute", None)[0]["text"]
+
+
+def test_a_real_dataframe_shows_its_first_rows() -> None:
+    pandas = __import__("pytest").importorskip("pandas")
+    frame = pandas.DataFrame({"station": ["a", "b"] * 50, "t_max": range(100)})
+    shown = preview(frame)
+    assert shown["type"] == "DataFrame"
+    assert "<th>19</th>" in shown["html"] and "<th>20</th>" not in shown["html"]  # 20 rows
+    assert "t_max" in shown["html"]
+    series = preview(frame["t_max"])
+    assert "<table" in series["html"]
