@@ -42,9 +42,9 @@ def preview(value: Any) -> dict[str, str]:
 
 
 def _table_html(value: Any) -> str | None:
-    to_html = getattr(value, "_repr_html_", None)
     head = getattr(value, "head", None)
-    if not callable(to_html) or not callable(head):
+    renders = callable(getattr(value, "_repr_html_", None)) or hasattr(value, "to_frame")
+    if not callable(head) or not renders:
         return None
     try:
         shown = head(MAX_ROWS)
