@@ -12,7 +12,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
-EXAMPLES := examples/hello_pipeline.py
+EXAMPLES := examples/hello_pipeline.py examples/notebook_solid.py examples/notebook_batch.py
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # the playwright wheel (test extra) must never download a browser: the tests use Debian's chromium
