@@ -97,7 +97,7 @@ class BatchRow:
     run_id: str | None = None  # the run that last executed this set
 
 
-@dataclass
+@dataclass(repr=False)
 class NotebookBatchResult:
     """The outcome of a batch: its run, and one :class:`BatchRow` per parameter set."""
 
@@ -136,6 +136,12 @@ class NotebookBatchResult:
         return "\n".join(
             "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:-1])) + "  " + r[-1]
             for r in [header, *lines]
+        )
+
+    def __repr__(self) -> str:
+        state = "success" if self.success else f"{len(self.failed)} of {len(self.rows)} failed"
+        return (
+            f"<NotebookBatchResult {self.notebook_path} run={self.run_id} {state}>\n{self.table()}"
         )
 
     def _repr_html_(self) -> str:

@@ -99,6 +99,8 @@ def test_a_batch_in_parallel_then_only_the_failed_sets_again(tmp_path: Path) -> 
         table = result.table()
         assert "alpha=-1.0" in table and "FAILURE" in table and "score=5.0" in table
         assert "<table>" in result._repr_html_()
+        assert repr(result).startswith("<NotebookBatchResult ") and "2 of 4 failed" in repr(result)
+        assert table in repr(result)  # a terminal shows the table, not the dataclass
 
         allow.write_text("ok")  # what made the two sets fail is fixed: run only those again
         again = rerun_failed_sets(result, instance=instance)
