@@ -84,6 +84,7 @@ def dump_pipeline(pipeline_def: PipelineDefinition) -> bytes:
             captured = []
             for module in pending:
                 done.add(module.__name__)
+                cell_modules.refresh(module)  # the notebook's values as the run starts
                 for name in getattr(module, cell_modules.CAPTURED_ATTRIBUTE, []):
                     captured.append((module.__file__, name, getattr(module, name)))
             pickler.dump(captured)

@@ -23,7 +23,7 @@ import os
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from types import FunctionType, ModuleType
 from typing import Any
 
@@ -40,6 +40,10 @@ SOLID_ATTRIBUTE = "__np_solid__"
 CELL_MODULE_ATTRIBUTE = "_np_cell_module"
 #: The attribute of a cell module listing the notebook variables its code uses.
 CAPTURED_ATTRIBUTE = "__np_captured__"
+#: The names a cell module's code reads but the cell does not define (the notebook's, looked up
+#: afresh each time its solid runs in the kernel: :func:`refresh`).
+READS_ATTRIBUTE = "__np_reads__"
+_KERNEL_NAMESPACE: list[MutableMapping[str, Any]] = []
 
 #: solid name -> the cell module holding its latest ``%%solid`` definition (kernel only).
 _CURRENT: dict[str, str] = {}
@@ -153,6 +157,33 @@ def config_schema_from_json(value: Any) -> Any:
     return value
 
 
+def set_kernel_namespace(namespace: MutableMapping[str, Any]) -> None:
+    """The notebook's namespace (only ever set in the kernel's own process)."""
+    _KERNEL_NAMESPACE[:] = [namespace]
+
+
+def refresh(module: ModuleType | None) -> None:
+    """Give a cell module the notebook's current values of the names its code reads but its cell
+    does not define, as a function defined in the notebook would see them: a variable changed
+    after the ``%%solid`` cell ran, or a helper defined in a later cell. Only in the kernel (worker
+    processes keep the values sent with the pipeline, refreshed when it left the kernel)."""
+    if module is None or not _KERNEL_NAMESPACE:
+        return
+    namespace = _KERNEL_NAMESPACE[0]
+    captured = getattr(module, CAPTURED_ATTRIBUTE, None)
+    for name in getattr(module, READS_ATTRIBUTE, ()):
+        if name not in namespace:
+            continue
+        value = namespace[name]
+        if module.__dict__.get(name, _ABSENT) is not value:
+            module.__dict__[name] = value
+        if isinstance(captured, list) and name not in captured:
+            captured.append(name)
+
+
+_ABSENT = object()
+
+
 def set_current(solid_name: str, module_name: str) -> None:
     """Record that ``module_name`` holds the latest definition of ``solid_name``."""
     _CURRENT[solid_name] = module_name
@@ -184,6 +215,7 @@ def make_cell_solid(fn: Callable[..., Any], module_name: str, spec: Mapping[str,
     takes_context = _takes_context(fn)
 
     def call(context: Any, *args: Any, **kwargs: Any) -> Any:
+        refresh(sys.modules.get(module_name))
         if _CURRENT.get(name, module_name) != module_name:
             warnings.warn(
                 f'Solid "{name}" is stale: its %%solid cell was re-run with other code since this '

@@ -24,6 +24,7 @@ import ast
 import builtins
 import dis
 import json
+import keyword
 import shlex
 import textwrap
 from types import CodeType, ModuleType
@@ -36,7 +37,7 @@ from IPython.display import display
 from ..reconstruct import register_reconstruction_strategy
 from ..storage.instance import DagsterInstance
 from . import cell_modules, debug, session
-from .preload import preload_header
+from .preload import defined_names, preload_header
 from .runs import parse_runs_line, runs_table
 from .strategy import notebook_strategy, set_shell
 
@@ -45,7 +46,8 @@ BODY_FUNCTION = "__np_compute__"
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:
-        raise UsageError(f"%%solid: {message}\nusage: {self.format_usage().strip()}")
+        usage = self.format_usage().strip().removeprefix("usage:").strip()
+        raise UsageError(f"%%solid: {message}\nusage: {usage}")
 
 
 def _parser() -> _Parser:
@@ -80,6 +82,12 @@ def build_cell_source(line: str, cell: str) -> tuple[str, str, dict[str, Any]]:
     except SyntaxError as exc:
         raise UsageError(f"%%solid: the cell is not valid Python: {exc}") from None
     functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+    if args.name is not None and (not args.name.isidentifier() or keyword.iskeyword(args.name)):
+        raise UsageError(
+            f"%%solid: the solid name {args.name!r} is not a Python identifier (letters, digits "
+            "and underscores, not starting with a digit, not a keyword): the solid becomes a "
+            "notebook variable of that name."
+        )
     spec: dict[str, Any] = {
         "outputs": args.outputs,
         "config_schema": _json_option(args.config_schema, "--config-schema"),
@@ -88,6 +96,13 @@ def build_cell_source(line: str, cell: str) -> tuple[str, str, dict[str, Any]]:
         "description": args.description,
     }
     if args.inputs is not None or not functions:
+        if not args.name and functions:
+            raise UsageError(
+                "%%solid: --inputs is for the body form (the cell is the compute itself: "
+                "%%solid NAME --inputs a b [--outputs x]); this cell defines "
+                f"{', '.join(functions)}, and a function's parameters are its inputs: drop "
+                "--inputs (or name the solid to make the whole cell its compute)."
+            )
         if not args.name:
             raise UsageError(
                 "%%solid: a cell without a function is the compute itself and needs a name: "
@@ -107,9 +122,10 @@ def build_cell_source(line: str, cell: str) -> tuple[str, str, dict[str, Any]]:
     elif len(functions) == 1:
         function = functions[0]
     else:
+        named = f", none of them {args.name}" if args.name else ""
         raise UsageError(
-            f"%%solid: the cell defines {len(functions)} functions ({', '.join(functions)}); "
-            "name the one that is the solid: %%solid NAME"
+            f"%%solid: the cell defines {len(functions)} functions ({', '.join(functions)}"
+            f"{named}); name the one that is the solid: %%solid NAME"
         )
     spec["name"] = args.name or function
     return cell.rstrip() + "\n", function, spec
@@ -164,6 +180,17 @@ class SolidMagics(Magics):
         user_ns = self.shell.user_ns if self.shell is not None else {}
         header, preloaded = preload_header(source, user_ns, spec.get("name") or function)
         module = cell_modules.load_cell_module(header + source + _footer(function, spec))
+        code = compile(source, "<cell>", "exec", dont_inherit=True)
+        setattr(
+            module,
+            cell_modules.READS_ATTRIBUTE,
+            sorted(
+                name
+                for name in global_names(code) - defined_names(source)
+                if not hasattr(builtins, name) and not name.startswith("__")
+            ),
+        )
+        cell_modules.set_kernel_namespace(user_ns)
         captured = set(capture_globals(module, function, user_ns)) | set(preloaded)
         solid_def = getattr(module, cell_modules.SOLID_ATTRIBUTE)
         cell_modules.set_current(solid_def.name, module.__name__)

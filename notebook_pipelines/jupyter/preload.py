@@ -36,7 +36,7 @@ def module_level_reads(source: str) -> set[str]:
     code = compile(source, "<cell>", "exec", dont_inherit=True)  # not this module's __future__
     return {
         name
-        for name in _reads(code) - _defined(source) - set(dir(builtins))
+        for name in _reads(code) - defined_names(source) - set(dir(builtins))
         if not (name.startswith("__") and name.endswith("__"))  # __annotations__, __name__...
     }
 
@@ -53,7 +53,8 @@ def _reads(code: CodeType) -> set[str]:
     return names
 
 
-def _defined(source: str) -> set[str]:
+def defined_names(source: str) -> set[str]:
+    """The names ``source`` defines at module level (functions, classes, imports, assignments)."""
     defined: set[str] = set()
     for node in ast.parse(source).body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
