@@ -563,6 +563,10 @@ def _fit_executor(
     defaults = session_defaults() if session and instance is None else None
     if defaults is not None:
         instance = defaults.instance()
+        notices.append(
+            "No instance was given: this session keeps the run in its instance at "
+            f"{instance.root_directory}."
+        )
         if defaults.persist_intermediates:
             env = _persist_intermediates(pipeline_def, mode_def, run_config, env, notices)
     elif session and persist_for_session:
@@ -622,9 +626,8 @@ def _persist_intermediates(
         return env
     run_config["intermediate_storage"] = {"filesystem": {}}
     notices.append(
-        "This session keeps runs started without an instance in its instance, with their outputs "
-        "stored on disk so they can be re-executed (choose a storage in the run config, or pass "
-        "instance=, to do otherwise)."
+        "The run's outputs are stored on disk under the instance so that it can be re-executed "
+        "(choose a storage in the run config, or pass instance=, to do otherwise)."
     )
     return build_environment_config(pipeline_def, run_config, mode_def)
 

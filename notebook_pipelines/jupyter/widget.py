@@ -451,6 +451,7 @@ class RunWidget(anywidget.AnyWidget):
             return {"query": query, "steps": []}
         run = self._instance.get_run_by_id(self.run_id)
         upstream = self._model.upstream(run.execution_plan_snapshot if run else None)
+        clauses = [_step_clause(clause, upstream) for clause in clauses]
         try:
             chosen = select(clauses, upstream, what="step")
         except DagsterError as exc:
@@ -538,6 +539,18 @@ def _tail(path: str, limit: int = TAIL_BYTES) -> str:
         return ""
     text = data.decode("utf-8", "replace")
     return "…" + text if size > limit else text
+
+
+def _step_clause(clause: str, upstream: Mapping[str, Any]) -> str:
+    """A clause naming a solid (``*clean+``) as the clause of its compute step
+    (``*clean.compute+``); step keys are kept."""
+    match = re.fullmatch(r"([*+]*)(.*?)([*+]*)", clause)
+    if match is None:  # pragma: no cover - the pattern matches every string
+        return clause
+    before, core, after = match.groups()
+    if core not in upstream and f"{core}.compute" in upstream:
+        return f"{before}{core}.compute{after}"
+    return clause
 
 
 def _clauses(query: str) -> list[str]:

@@ -73,7 +73,8 @@ def test_runs_without_an_instance_go_to_the_home_instance(
     stored = list((tmp_path / "storage" / result.run_id).rglob("*"))
     assert any("plus_one" in str(path) for path in stored), stored
     notices = [e.message for e in result.event_list if e.event_type_value == "ENGINE_EVENT"]
-    assert any("stored on disk so they can be re-executed" in m for m in notices), notices
+    assert any("stored on disk under the instance so that it can" in m for m in notices), notices
+    assert f"keeps the run in its instance at {tmp_path}" in " ".join(notices)
 
     again = reexecute_pipeline(small, result.run_id, step_selection=["plus_one.compute"])
     assert again.success and again.result_for_solid("plus_one").output_value() == 2

@@ -232,6 +232,9 @@ def test_selection_query_is_previewed_then_reexecuted(tmp_path: Path) -> None:
         "query": "flaky.compute+",
         "steps": ["flaky.compute", "after.compute"],
     }
+    # solid names select their compute steps
+    _message(widget, {"type": "preview_query", "query": "*flaky"})
+    assert widget.query_preview["steps"] == ["one.compute", "flaky.compute"]
     _message(widget, {"type": "preview_query", "query": "flaky.compute+ nope"})
     assert widget.query_preview["steps"] == [] and '"nope"' in widget.query_preview["error"]
 
