@@ -9,7 +9,8 @@ registers itself here with :func:`set_io_factory`).
 Fail fast: before a step stops, :meth:`DebugIO.begin` asks whether anyone can answer and raises
 :class:`~..errors.DagsterDebuggerError` (naming why) when no one can — stdin is not a terminal (CI,
 a pipe, ``/dev/null``), closed, or missing; the cell was run without stdin (papermill, nbclient);
-the step runs in a thread other than the main one. A breakpoint never hangs a run.
+the step runs in a thread other than the main one; the executor has no relay to anyone who could
+(:func:`no_relay`: the Dask executor). A breakpoint never hangs a run.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from __future__ import annotations
 import builtins
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 from ..errors import DagsterDebuggerError
@@ -103,15 +105,60 @@ class LocalIO:
         pass
 
 
-def unavailable_error(step_key: str | None, location: str, why: str) -> DagsterDebuggerError:
+#: what to do about a breakpoint no one can answer, unless told otherwise
+DEFAULT_REMEDY = (
+    "Remove the breakpoint, or run the step where you can type (a terminal, or a notebook cell "
+    "run interactively)."
+)
+
+
+def unavailable_error(
+    step_key: str | None, location: str, why: str, remedy: str = DEFAULT_REMEDY
+) -> DagsterDebuggerError:
     """The error of a breakpoint no one can answer."""
     where = f'Step "{step_key}"' if step_key else "The debugger"
     return DagsterDebuggerError(
         f"{where} stopped at a breakpoint ({location}), but no one can answer the debugger: "
-        f"{why}. Remove the breakpoint, or run the step where you can type (a terminal, or a "
-        "notebook cell run interactively).",
+        f"{why}. {remedy}",
         step_key=step_key,
     )
+
+
+class NoRelayIO:
+    """A :class:`DebugIO` where no one can ever answer (an executor without a debugger relay):
+    :meth:`begin` raises at once, saying ``why`` and ``remedy``."""
+
+    def __init__(self, why: str, remedy: str):
+        self.why = why
+        self.remedy = remedy
+
+    def begin(self, step_key: str | None, location: str) -> None:
+        raise unavailable_error(step_key, location, self.why, self.remedy)
+
+    def write(self, text: str) -> None:
+        pass
+
+    def readline(self, prompt: str) -> str:
+        raise EOFError
+
+    def end(self) -> None:
+        pass
+
+
+_thread = threading.local()
+
+
+@contextmanager
+def no_relay(why: str, remedy: str) -> Iterator[None]:
+    """Inside: debuggers of steps started in this thread fail fast with ``why`` and ``remedy``
+    (an executor whose steps run where no one can answer and that relays to no one). Per thread,
+    so a cluster of threads in the user's own process leaves the user's debugger alone."""
+    previous = getattr(_thread, "no_relay", None)
+    _thread.no_relay = NoRelayIO(why, remedy)
+    try:
+        yield
+    finally:
+        _thread.no_relay = previous
 
 
 _prompter: list[Prompter] = [Prompter()]
@@ -136,6 +183,9 @@ def set_io_factory(factory: Callable[[str | None], DebugIO] | None) -> None:
 
 def debug_io(step_key: str | None) -> DebugIO:
     """The :class:`DebugIO` a debugger for ``step_key`` uses here."""
+    relayless: NoRelayIO | None = getattr(_thread, "no_relay", None)
+    if relayless is not None:
+        return relayless
     if _io_factory:
         return _io_factory[0](step_key)
     return LocalIO(prompter())

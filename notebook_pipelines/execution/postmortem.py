@@ -135,9 +135,10 @@ class _FailedStep:
         def read_stored(dagster_type: Any, handle: StepOutputHandle) -> Any:
             if not storage.has_intermediate(handle):
                 raise DagsterInvariantViolationError(
-                    f'Output "{handle.output_name}" of step "{handle.step_key}" was not stored in '
-                    f'run "{self.run.run_id}" (did that step fail or not run?): step '
-                    f'"{self.step_key}" cannot get its inputs.'
+                    f'No value stored for output "{handle.output_name}" of step '
+                    f'"{handle.step_key}" in run "{self.run.run_id}" (looked at '
+                    f"{storage.uri_for(handle)}): that step may have failed or not run, or the "
+                    f'stored value was deleted. Step "{self.step_key}" cannot get its inputs.'
                 )
             return storage.get_intermediate(dagster_type, handle)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 
+from ..definitions import display
 from ..errors import DagsterInvariantViolationError
 from ..events import FAILURE_EVENTS, DagsterEvent, StepOutputHandle
 
@@ -108,6 +109,18 @@ class PipelineExecutionResult(_GraphResult):
     def success(self) -> bool:
         """Whether no step (and the run itself) failed."""
         return not any(e.event_type in FAILURE_EVENTS for e in self.event_list)
+
+    def to_graphviz(self) -> Any:
+        """The pipeline's DAG coloured by step status in this run, as a ``graphviz.Digraph``
+        (needs the notebook layer: graphviz)."""
+        return display.to_graphviz(self)
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, str]:
+        """Jupyter's rich display: the DAG coloured by step status as SVG when graphviz can draw
+        it, and text/plain."""
+        return display.mimebundle(self, lambda: repr(self))
 
     def __repr__(self) -> str:
         return f"<PipelineExecutionResult {self.pipeline_def.name} run={self.run_id} success={self.success}>"

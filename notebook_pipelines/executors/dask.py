@@ -42,6 +42,10 @@ Values pass between steps through the run's filesystem intermediates under the i
 directory: every worker of a local cluster reaches it; workers on other machines need that directory
 on a shared filesystem at the same path.
 
+A breakpoint (``context.pdb.set_trace()``, ``breakpoint()``) in a step fails that step at once:
+this executor has no debugger relay (:func:`~..execution.debug_io.no_relay`); the error says to
+debug with the in-process or multiprocess executor, or post-mortem (which works for Dask runs).
+
 Importing this module without ``dask.distributed`` raises an ``ImportError`` saying how to install
 the extra.
 """
@@ -77,6 +81,7 @@ from ..definitions.executor import (
 )
 from ..errors import DagsterInvariantViolationError, serializable_error_info_from_exc_info
 from ..events import DagsterEvent, EngineEventData, EventRecord, StepFailureData
+from ..execution import debug_io
 from ..execution.contexts import PlanExecutionContext
 from ..execution.step_events import step_event
 from ..execution.worker import StepWorker, worker_instance
@@ -146,6 +151,18 @@ def _worker_run(spec: RunSpec) -> _WorkerRun:
         return run
 
 
+#: why a breakpoint in a step of this executor cannot stop, and what to do instead
+NO_RELAY = (
+    "the Dask executor has no debugger relay (its steps run in Dask workers, which cannot "
+    "prompt and pass no prompt on to this process)"
+)
+NO_RELAY_REMEDY = (
+    "To stop at the breakpoint, run the pipeline with the in-process or the multiprocess "
+    "executor. Post-mortem works for Dask runs: %pipeline_debug RUN_ID STEP_KEY in a notebook, "
+    "result.debug_step(STEP_KEY), or load_step_inputs(RUN_ID, STEP_KEY) to get the step's inputs."
+)
+
+
 # --- the tasks --------------------------------------------------------------------------------------
 
 
@@ -179,7 +196,8 @@ def run_step_task(spec: RunSpec, step_key: str, *upstream: Mapping[str, Any]) ->
                 summary["failed"] = True
                 _send_done(spec, run, ["d", step_key, summary, address, None, previous])
                 return summary
-            _run_with_retries(run, step_key, summary)
+            with debug_io.no_relay(NO_RELAY, NO_RELAY_REMEDY):
+                _run_with_retries(run, step_key, summary)
             claims.finish(step_key, summary)
     except Exception:
         # an engine error (the pipeline cannot be rebuilt here, the queue is gone...): the parent

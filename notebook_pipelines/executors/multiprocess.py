@@ -13,7 +13,10 @@ Design (see also :mod:`.worker_pool` and :mod:`.worker_main`):
   only writer of the run's events.
 - A worker that dies mid-step (killed, ``os._exit``, a segfault, the OOM killer) costs only its
   step: an ``ENGINE_EVENT`` names its pid and exit code or signal, the parent emits the step's
-  ``STEP_FAILURE``, and a fresh worker is started if there is more work.
+  ``STEP_FAILURE`` quoting the end of the worker's stderr (what it wrote before it captured its
+  output too: :mod:`.worker_pool`), and a fresh worker is started if there is more work. A worker
+  that died starting because the script re-ran the pipeline when the worker imported it (no
+  ``if __name__ == "__main__":``, the spawn bootstrapping ``RuntimeError``) says so, and the fix.
 - ``KeyboardInterrupt`` in the parent: every worker is stopped (SIGTERM after a short grace, then
   SIGKILL; workers ignore SIGINT themselves), in-flight steps get ``STEP_FAILURE``, and the
   interrupt is re-raised (the run is then marked CANCELED).
@@ -35,6 +38,8 @@ Design (see also :mod:`.worker_pool` and :mod:`.worker_main`):
 from __future__ import annotations
 
 import os
+import sys
+import textwrap
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -66,6 +71,22 @@ __all__ = ["START_METHODS", "MultiprocessExecutor", "create"]
 START_METHODS = ("spawn", "forkserver")
 #: the longest the parent sleeps in one wait (it also wakes for every record and every exit)
 POLL_SECONDS = 1.0
+
+#: what multiprocessing's spawn says when a process is started while the main module is imported
+BOOTSTRAPPING = "finished its bootstrapping phase"
+
+
+def _remedy(stderr_tail: str) -> str:
+    """The fix for a worker that died of what ``stderr_tail`` says, when it is a known case."""
+    if BOOTSTRAPPING not in stderr_tail:
+        return ""
+    main = getattr(sys.modules.get("__main__"), "__file__", None)
+    script = f"the script {main}" if main else "the main module"
+    return (
+        f"The worker re-ran {script} when it imported it (the spawn start method imports the "
+        "main module), and the script started the run again at import: put the code that runs "
+        'the pipeline under `if __name__ == "__main__":`'
+    )
 
 
 class MultiprocessExecutor(Executor):
@@ -205,6 +226,8 @@ class _PoolRun:
             return
         kind = message[0]
         if kind == "output":
+            if message[2] == "stderr":
+                worker.note_stderr(message[3])
             self.output.write(message[1], message[2], message[3])
         elif kind == "record":
             record = message[1]
@@ -258,24 +281,48 @@ class _PoolRun:
         self.pool.remove(worker)
         worker.stop(0)
         how = worker.exit_description
+        tail = worker.stderr_tail()
+        self._show_stderr(worker)
+        worker.release()
+        remedy = _remedy(tail)
         doing = f' while running step "{step_key}"' if step_key else ""
+        entries = [
+            EventMetadataEntry.text(str(worker.pid), "pid"),
+            EventMetadataEntry.text(how, "exit"),
+        ]
+        if tail:
+            entries.append(EventMetadataEntry.text(tail, "stderr"))
         yield self.engine(
-            f"Worker process {worker.index} (pid: {worker.pid}) died{doing}: {how}",
-            (
-                EventMetadataEntry.text(str(worker.pid), "pid"),
-                EventMetadataEntry.text(how, "exit"),
-            ),
+            f"Worker process {worker.index} (pid: {worker.pid}) died{doing}: {how}"
+            + (f". {remedy}" if remedy else ""),
+            tuple(entries),
         )
         if step_key is not None and step_key in self.active.in_flight:
+            why = f"its worker process (pid: {worker.pid}) died: {how}"
+            if remedy:
+                why += f". {remedy}"
+            if tail:
+                why += f"\nThe end of the worker's stderr:\n{textwrap.indent(tail, '    ')}\n"
             yield from self._fail_step(
                 step_key,
                 SerializableErrorInfo(
-                    f"Worker process {worker.pid} died ({how}) while running the step.\n",
+                    f"Worker process {worker.pid} died ({how}) while running the step."
+                    + (f" {remedy}" if remedy else "")
+                    + (f"\nThe end of its stderr:\n{tail}" if tail else "")
+                    + "\n",
                     (),
                     "ChildProcessCrashException",
                 ),
-                f"its worker process (pid: {worker.pid}) died: {how}",
+                why,
             )
+
+    def _show_stderr(self, worker: WorkerProcess) -> None:
+        """Show what the worker wrote to its stderr file (not sent as output)."""
+        text = worker.unshown_stderr()
+        if text:
+            tag = worker_tag(worker.pid)
+            self.output.write(tag, "stderr", text)
+            self.output.flush(tag)
 
     def _fail_step(
         self, step_key: str, info: SerializableErrorInfo | None, why: str
@@ -285,7 +332,8 @@ class _PoolRun:
             self.ctx.for_step(step),
             "STEP_FAILURE",
             StepFailureData(info),
-            f'Execution of step "{step_key}" failed: {why}.',
+            f'Execution of step "{step_key}" failed: {why.rstrip()}'
+            + ("" if why.endswith("\n") else "."),
         )
         yield from self._step_event(event)
 
@@ -293,6 +341,9 @@ class _PoolRun:
         """Interrupted (or the consumer stopped): stop every worker, fail the steps in flight."""
         in_flight = self.active.mark_interrupted()
         stopped = self.pool.terminate_all()
+        for worker in stopped:
+            self._show_stderr(worker)
+            worker.release()
         if isinstance(exc, GeneratorExit):
             return  # nothing may be yielded any more; the workers are gone
         for worker in stopped:
@@ -317,6 +368,8 @@ class _PoolRun:
     def _close_workers(self) -> Iterator[DagsterEvent]:
         for worker, message in self.pool.close():
             if message == "stopped":
+                self._show_stderr(worker)
+                worker.release()
                 self.output.flush(worker_tag(worker.pid))
                 yield self.engine(
                     f"Stopped worker process {worker.index} (pid: {worker.pid})",

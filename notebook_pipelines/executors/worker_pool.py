@@ -9,6 +9,15 @@ wait has a timeout, and shutting down terminates (then kills) what does not exit
 What workers write reaches the parent as ``output`` messages; an :class:`OutputRelay` writes it to
 the parent's own ``sys.stdout`` / ``sys.stderr`` (in a notebook kernel: the running cell), each line
 prefixed with the step it came from.
+
+Before a worker captures its own output (:mod:`.worker_main`), what it writes to stderr — above
+all the traceback of a worker that dies while it starts, such as the ``RuntimeError`` of a script
+that runs the pipeline without ``if __name__ == "__main__":`` — would go to the parent's inherited
+stderr and nowhere else. A ``spawn`` worker is therefore started with its file descriptor 2 on a
+temporary file of its own (the parent's fd 2 points there only while ``Process.start`` runs, under
+a lock; output another thread writes to fd 2 in that moment lands in the worker's file and is
+shown with it). :meth:`WorkerProcess.stderr_tail` (that file, then what the worker sent as stderr)
+is quoted when a worker dies; what the file holds is shown when the worker ends.
 """
 
 from __future__ import annotations
@@ -17,6 +26,8 @@ import multiprocessing
 import os
 import signal
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from multiprocessing.connection import Connection, wait
@@ -32,6 +43,13 @@ TERMINATE_GRACE = 2.0
 
 #: a partial line longer than this is shown without waiting for its newline (progress bars)
 MAX_PARTIAL_LINE = 8192
+
+#: how much of a dead worker's stderr its step's failure quotes (the last lines, at most)
+STDERR_TAIL_LINES = 30
+STDERR_TAIL_CHARS = 4000
+
+#: the parent's fd 2 is redirected while a worker starts: one start at a time
+_START_LOCK = threading.Lock()
 
 
 class OutputRelay:
@@ -82,7 +100,22 @@ class WorkerProcess:
             name=f"notebook-pipelines-worker-{index}",
             daemon=True,
         )
-        self.process.start()
+        # the worker's own stderr file (spawn only: a forkserver worker inherits the server's)
+        self._stderr_file = (
+            tempfile.TemporaryFile(prefix="np-worker-stderr-")  # noqa: SIM115 (closed by release)
+            if context.get_start_method() == "spawn" and os.name == "posix"
+            else None
+        )
+        self._stderr_shown = 0
+        self._stderr_sent = ""
+        try:
+            if self._stderr_file is not None:
+                _start_with_stderr(self.process, self._stderr_file.fileno())
+            else:
+                self.process.start()
+        except BaseException:
+            self._close_stderr()
+            raise
         child_end.close()
         self.pid: int = self.process.pid or 0
         self.step_key: str | None = None
@@ -106,8 +139,46 @@ class WorkerProcess:
             return f"signal {-code} ({name})"
         return f"exit code {code}"
 
+    # --- stderr ----------------------------------------------------------------------------------
+
+    def note_stderr(self, text: str) -> None:
+        """Keep the end of what the worker sent as stderr (for :meth:`stderr_tail`)."""
+        self._stderr_sent = (self._stderr_sent + text)[-STDERR_TAIL_CHARS:]
+
+    def unshown_stderr(self) -> str:
+        """What the worker wrote to its stderr file since the last call (before it captured its
+        own output, or past that capture): to be shown by the parent."""
+        text = self._file_text(self._stderr_shown)
+        self._stderr_shown += len(text.encode("utf-8", "surrogateescape"))
+        return text
+
+    def stderr_tail(self) -> str:
+        """The last lines the worker wrote to stderr: its stderr file, then what it sent."""
+        text = self._file_text(0)
+        if text and not text.endswith("\n"):
+            text += "\n"
+        text = (text + self._stderr_sent)[-STDERR_TAIL_CHARS:]
+        lines = text.rstrip().splitlines()[-STDERR_TAIL_LINES:]
+        return "\n".join(lines)
+
+    def _file_text(self, start: int) -> str:
+        if self._stderr_file is None:
+            return ""
+        try:
+            fd = self._stderr_file.fileno()
+            data = os.pread(fd, max(0, os.fstat(fd).st_size - start), start)
+        except (OSError, ValueError):
+            return ""
+        return data.decode("utf-8", "surrogateescape")
+
+    def _close_stderr(self) -> None:
+        if self._stderr_file is not None:
+            self._stderr_file.close()
+            self._stderr_file = None
+
     def stop(self, grace: float) -> None:
-        """Make sure the process is gone: wait ``grace`` seconds, then SIGTERM, then SIGKILL."""
+        """Make sure the process is gone: wait ``grace`` seconds, then SIGTERM, then SIGKILL.
+        (Its stderr file stays readable until :meth:`release`.)"""
         self.process.join(grace)
         if self.process.is_alive():
             self.process.terminate()
@@ -117,6 +188,35 @@ class WorkerProcess:
             self.process.join()
         self.conn.close()
         self.closed = True
+
+    def release(self) -> None:
+        """Forget the stopped worker's stderr file."""
+        self._close_stderr()
+
+
+def _start_with_stderr(process: Any, stderr_fd: int) -> None:
+    """Start ``process`` (spawn: a fresh interpreter) with its fd 2 on ``stderr_fd``: the parent's
+    fd 2 points there while the child is created, then is put back."""
+    with _START_LOCK:
+        for stream in (sys.stderr, sys.__stderr__):
+            try:
+                if stream is not None:
+                    stream.flush()
+            except (OSError, ValueError):
+                pass
+        try:
+            saved = os.dup(2)
+        except OSError:  # no fd 2 here: the worker inherits that
+            process.start()
+            return
+        try:
+            os.dup2(stderr_fd, 2)
+            try:
+                process.start()
+            finally:
+                os.dup2(saved, 2)
+        finally:
+            os.close(saved)
 
 
 class WorkerPool:

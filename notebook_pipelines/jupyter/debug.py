@@ -126,6 +126,11 @@ def resolve(line: str) -> tuple[str, str, DagsterInstance, Any]:
         known = [r for r in _runs if r[0] == run_id]
         instance = known[-1][1] if known else session.session_instance()
         pipeline = known[-1][2] if known else None
+        if instance.get_run_by_id(run_id) is None:
+            raise UsageError(
+                f'%pipeline_debug: no run "{run_id}" in the instance at '
+                f"{instance.root_directory} (see %pipeline_runs for its runs)."
+            )
     else:
         failed = [r for r in _runs if r[3]]
         if not failed:

@@ -122,7 +122,7 @@ def build_cell_source(line: str, cell: str) -> tuple[str, str, dict[str, Any]]:
     elif len(functions) == 1:
         function = functions[0]
     else:
-        named = f", none of them {args.name}" if args.name else ""
+        named = f", none of them named {args.name}" if args.name else ""
         raise UsageError(
             f"%%solid: the cell defines {len(functions)} functions ({', '.join(functions)}"
             f"{named}); name the one that is the solid: %%solid NAME"

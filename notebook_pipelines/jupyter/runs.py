@@ -160,7 +160,8 @@ def _first_line(error: SerializableErrorInfo) -> str:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:
-        raise UsageError(f"%pipeline_runs: {message}\nusage: {self.format_usage().strip()}")
+        usage = self.format_usage().strip().removeprefix("usage:").strip()
+        raise UsageError(f"%pipeline_runs: {message}\nusage: {usage}")
 
 
 def _positive_int(text: str) -> int:

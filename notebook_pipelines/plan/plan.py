@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..definitions import display
 from ..definitions.composite import CompositeSolidDefinition
 from ..definitions.environment import EnvironmentConfig
 from ..definitions.graph import Graph
@@ -120,6 +121,18 @@ class ExecutionPlan:
     def build_subset_plan(self, step_keys: Iterable[str]) -> ExecutionPlan:
         """The same plan, executing only ``step_keys`` (their other inputs come from storage)."""
         return ExecutionPlan(self.pipeline_def, self._all_steps, step_keys, self.environment_config)
+
+    # --- display ---------------------------------------------------------------------------------
+
+    def to_graphviz(self) -> Any:
+        """This plan's steps as a ``graphviz.Digraph`` (needs the notebook layer: graphviz)."""
+        return display.to_graphviz(self)
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, str]:
+        """Jupyter's rich display: the steps as SVG when graphviz can draw them, and text/plain."""
+        return display.mimebundle(self, lambda: repr(self))
 
     def __repr__(self) -> str:
         return f"<ExecutionPlan {self.pipeline_def.name}: {len(self.step_keys_to_execute)} steps>"

@@ -5,6 +5,7 @@ here with the run's inputs and config, stopping where it raises), and their erro
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -116,6 +117,25 @@ def test_load_step_inputs_errors(instance: DagsterInstance) -> None:
     in_memory = execute_pipeline(exploding, instance=instance, raise_on_error=False)
     with pytest.raises(DagsterInvariantViolationError, match="kept its outputs in memory"):
         load_step_inputs(in_memory.run_id, "boom.compute", instance, exploding)
+
+
+def test_load_step_inputs_of_a_deleted_intermediate_says_where_it_looked(
+    instance: DagsterInstance,
+) -> None:
+    run_id = _failed_run(instance)
+    stored = [
+        path
+        for path in Path(instance.root_directory).rglob("result")
+        if path.parent.name == "ten.compute" and run_id in path.parts
+    ]
+    assert len(stored) == 1
+    stored[0].unlink()
+    with pytest.raises(DagsterInvariantViolationError) as info:
+        load_step_inputs(run_id, "boom.compute", instance, exploding)
+    message = str(info.value)
+    assert 'output "result" of step "ten.compute"' in message
+    assert "the stored value was deleted" in message
+    assert str(stored[0]) in message
 
 
 def test_debug_step_stops_where_the_step_raises(

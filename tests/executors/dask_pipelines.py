@@ -110,3 +110,21 @@ def after_sleeper(_context: Any, value: int) -> int:
 def sleeping_pipeline() -> None:
     after_sleeper(sleeper())
     independent()
+
+
+@solid
+def stops_in_debugger(context: Any) -> int:
+    context.pdb.set_trace()
+    return 1
+
+
+@solid
+def calls_breakpoint(_context: Any) -> int:
+    breakpoint()
+    return 1
+
+
+@pipeline(mode_defs=[DASK_MODE])
+def debugging_pipeline() -> None:
+    stops_in_debugger()
+    calls_breakpoint()

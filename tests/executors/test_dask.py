@@ -109,6 +109,28 @@ def test_failing_step_skips_downstream_and_stores_what_it_yields(
     assert stored == result.event_list
 
 
+def test_a_breakpoint_fails_fast_saying_the_executor_has_no_debugger_relay(
+    cluster_address: str, tmp_path: Path
+) -> None:
+    instance = DagsterInstance.ephemeral(tempdir=str(tmp_path / "instance"))
+    result = execute_pipeline(
+        dask_target("debugging_pipeline"),
+        run_config=dask_config({"existing": {"address": cluster_address}}),
+        instance=instance,
+        raise_on_error=False,
+    )
+    assert not result.success
+    for solid_name in ("stops_in_debugger", "calls_breakpoint"):
+        failure = result.result_for_solid(solid_name).failure_data
+        assert failure is not None
+        message = failure.error.to_string()
+        assert failure.error.cls_name == "DagsterDebuggerError", message
+        assert "the Dask executor has no debugger relay" in message
+        assert "in-process or the multiprocess executor" in message
+        assert "Post-mortem works" in message
+        assert "thread other than the main one" not in message
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -3,6 +3,7 @@ that die for real, a real Ctrl-C, the automatic switches, and its config checks.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -134,6 +135,56 @@ def test_ctrl_c_stops_every_worker_and_cancels_the_run(tmp_path: Path) -> None:
     assert failed == {"sleeper.compute", "sleeper_two.compute"}
     assert stored[-1].event_type_value in ("PIPELINE_FAILURE", "ENGINE_EVENT")
     assert any(e.event_type_value == "PIPELINE_FAILURE" for e in stored)
+
+
+_UNGUARDED_SCRIPT = """
+import json
+from notebook_pipelines import DagsterInstance, execute_pipeline
+from tests.executors.multiprocess_pipelines import chain_pipeline
+
+# no `if __name__ == "__main__":`: every spawned worker runs this again while it starts
+with DagsterInstance.local_temp() as instance:
+    result = execute_pipeline(
+        chain_pipeline,
+        run_config={"execution": {"multiprocess": {"config": {"max_concurrent": 1}}}},
+        instance=instance,
+        raise_on_error=False,
+    )
+    failures = [
+        (e.message, e.event_specific_data.error.message)
+        for e in result.event_list
+        if e.event_type_value == "STEP_FAILURE"
+    ]
+    print("FAILURES " + json.dumps(failures))
+"""
+
+
+@pytest.mark.slow
+def test_a_script_without_the_main_guard_is_told_why_its_workers_die(tmp_path: Path) -> None:
+    script = tmp_path / "unguarded.py"
+    script.write_text(_UNGUARDED_SCRIPT)
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    (line,) = [x for x in done.stdout.splitlines() if x.startswith("FAILURES ")]
+    failures = json.loads(line.removeprefix("FAILURES "))
+    assert len(failures) == 1  # one.compute; add_one is skipped
+    message, error = failures[0]
+    for text in (message, error):
+        assert "died (exit code 1)" in text or "died: exit code 1" in text
+        assert "finished its bootstrapping phase" in text  # the worker's own RuntimeError
+        assert 'under `if __name__ == "__main__":`' in text
+        assert str(script) in text
+    assert "The end of the worker's stderr:" in message
+    # the worker's traceback is still shown, as the parent's stderr, tagged with the worker
+    assert "] RuntimeError" in done.stderr
 
 
 @pytest.mark.slow

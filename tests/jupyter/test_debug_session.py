@@ -130,3 +130,11 @@ def test_pipeline_debug_of_a_run_without_a_failure(shell: InteractiveShell) -> N
     run_id = shell.user_ns["r"].run_id
     with pytest.raises(UsageError, match="no step of run"):
         shell.run_line_magic("pipeline_debug", run_id)
+
+
+def test_pipeline_debug_of_a_run_that_does_not_exist(shell: InteractiveShell) -> None:
+    with pytest.raises(UsageError, match='no run "nope" in the instance at ') as info:
+        shell.run_line_magic("pipeline_debug", "nope")
+    assert "no step" not in str(info.value)
+    with pytest.raises(UsageError, match='no run "nope" in the instance at '):
+        shell.run_line_magic("pipeline_debug", "nope boom.compute")

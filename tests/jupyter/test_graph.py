@@ -137,3 +137,51 @@ def test_missing_dot_is_a_clear_error_and_text_still_displays(
     assert bundle["text/plain"].startswith("<PipelineDefinition nested>")
     assert "apt-get install graphviz" in bundle["text/plain"]
     assert set(to_graphviz(nested)._repr_mimebundle_()) == {"text/plain"}
+
+
+def test_execution_plan_displays_inline() -> None:
+    plan = create_execution_plan(nested)
+    assert isinstance(plan.to_graphviz(), graphviz.Digraph)
+    bundle = plan._repr_mimebundle_(include=None, exclude=None)
+    assert bundle["text/plain"] == repr(plan)
+    found = parse(bundle["image/svg+xml"])
+    assert "twice.second.compute->last.compute" in found["edge"]
+
+
+def test_finished_run_displays_inline_coloured_by_step_status() -> None:
+    result = execute_pipeline(failing, raise_on_error=False)
+    assert isinstance(result.to_graphviz(), graphviz.Digraph)
+    check_failed_run_colours(result.to_graphviz().svg())
+    bundle = result._repr_mimebundle_(include=None, exclude=None)
+    assert bundle["text/plain"] == repr(result)
+    check_failed_run_colours(bundle["image/svg+xml"])
+
+
+def test_plan_and_run_fall_back_to_text_without_dot(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    plan = create_execution_plan(nested)
+    result = execute_pipeline(failing, raise_on_error=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` here
+    for obj in (plan, result):
+        bundle = obj._repr_mimebundle_()
+        assert set(bundle) == {"text/plain"}
+        assert bundle["text/plain"].startswith(repr(obj))
+        assert "apt-get install graphviz" in bundle["text/plain"]
+
+
+def test_plan_and_run_fall_back_to_text_without_the_renderer() -> None:
+    from notebook_pipelines.definitions import display
+    from notebook_pipelines.errors import DagsterInvariantViolationError
+
+    renderer = display.get_renderer()
+    plan = create_execution_plan(nested)
+    result = execute_pipeline(failing, raise_on_error=False)
+    display.register_renderer(None)  # the module is imported already: it registers nothing
+    try:
+        for obj in (plan, result):
+            assert obj._repr_mimebundle_() == {"text/plain": repr(obj)}
+            with pytest.raises(DagsterInvariantViolationError, match="pip install 'graphviz'"):
+                obj.to_graphviz()
+    finally:
+        display.register_renderer(renderer)

@@ -241,3 +241,52 @@ def test_reconstructable_keeps_its_advice_when_no_strategy_applies(
     run(shell, "from notebook_pipelines import pipeline\n@pipeline\ndef alone():\n    uses()\n")
     with pytest.raises(DagsterInvariantViolationError, match=r"interactive session.*%load_ext"):
         run(shell, "from notebook_pipelines import reconstructable\nreconstructable(alone)\n")
+
+
+TWO_FUNCTIONS = "def f(context):\n    pass\ndef g(context):\n    pass\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "cell", "message"),
+    [
+        ("h", TWO_FUNCTIONS, r"defines 2 functions \(f, g, none of them named h\); name the one"),
+        ("--inputs a", "def f(context, a):\n    return a\n", "--inputs is for the body form"),
+        ("--inputs a", "def f(context, a):\n    return a\n", "function's parameters are its"),
+        ("123bad", "x = 1\n", "'123bad' is not a Python identifier"),
+        ("123bad --inputs a", "x = a\n", "'123bad' is not a Python identifier"),
+        ("class", "x = 1\n", "'class' is not a Python identifier"),
+    ],
+)
+def test_bad_names_and_forms_say_what_is_wrong(
+    shell: InteractiveShell, line: str, cell: str, message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        shell.run_cell_magic("solid", line, cell)
+    assert "123bad" not in shell.user_ns and "h" not in shell.user_ns
+
+
+def test_inputs_on_a_function_cell_does_not_say_the_cell_has_no_function(
+    shell: InteractiveShell,
+) -> None:
+    with pytest.raises(UsageError) as info:
+        shell.run_cell_magic("solid", "--inputs a", "def f(context, a):\n    return a\n")
+    assert "without a function" not in str(info.value)
+    assert "f" in str(info.value).split("defines", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("magic", "line", "usage"),
+    [
+        ("solid", "--bogus", "usage: %%solid [--inputs"),
+        ("pipeline_runs", "--bogus", "usage: %pipeline_runs [--pipeline"),
+    ],
+)
+def test_usage_is_said_once(shell: InteractiveShell, magic: str, line: str, usage: str) -> None:
+    with pytest.raises(UsageError) as info:
+        if magic == "solid":
+            shell.run_cell_magic(magic, line, "def f(context):\n    pass\n")
+        else:
+            shell.run_line_magic(magic, line)
+    message = str(info.value)
+    assert message.count("usage:") == 1
+    assert usage in message
