@@ -22,6 +22,16 @@ from .graph import Graph
 from .pipeline import PipelineDefinition
 
 #: Step statuses and their fill colours.
+#: Step event type -> the status it leaves the step in (run graphs, the run widget).
+STATUS_OF_EVENT: dict[str, str] = {
+    "STEP_START": "running",
+    "STEP_RESTARTED": "running",
+    "STEP_SUCCESS": "succeeded",
+    "STEP_FAILURE": "failed",
+    "STEP_SKIPPED": "skipped",
+    "STEP_UP_FOR_RETRY": "up_for_retry",
+}
+
 STATUS_COLORS: dict[str, str] = {
     "succeeded": "#b7e4c7",  # green
     "failed": "#f28b82",  # red

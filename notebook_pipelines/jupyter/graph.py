@@ -23,6 +23,7 @@ import graphviz
 from ..definitions import display
 from ..definitions.composite import CompositeSolidDefinition
 from ..definitions.dot import (
+    STATUS_OF_EVENT,
     DotCluster,
     DotEdge,
     DotGraph,
@@ -53,16 +54,6 @@ INSTALL_HINT = (
     "install graphviz; conda: conda install -c conda-forge graphviz; Binder: add graphviz to "
     "apt.txt) so that the `dot` program is on the PATH"
 )
-
-#: Step event type -> the status it leaves the step in.
-_STATUS_OF_EVENT = {
-    "STEP_START": "running",
-    "STEP_RESTARTED": "running",
-    "STEP_SUCCESS": "succeeded",
-    "STEP_FAILURE": "failed",
-    "STEP_SKIPPED": "skipped",
-    "STEP_UP_FOR_RETRY": "up_for_retry",
-}
 
 
 class GraphvizNotFoundError(DagsterInvariantViolationError):
@@ -201,7 +192,7 @@ def step_statuses(events: Iterable[DagsterEvent]) -> dict[str, str]:
     """Solid handle -> the status its step's last status event leaves it in."""
     statuses: dict[str, str] = {}
     for event in events:
-        status = _STATUS_OF_EVENT.get(event.event_type_value)
+        status = STATUS_OF_EVENT.get(event.event_type_value)
         if status is None or event.step_key is None:
             continue
         handle = event.solid_handle or event.step_key.rsplit(".", 1)[0]

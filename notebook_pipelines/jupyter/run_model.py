@@ -12,18 +12,10 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..definitions.dot import STATUS_OF_EVENT
 from ..events import EventRecord
 from ..execution.debugger import MARKER as DEBUGGER_MARKER
 
-#: Step event type -> the status it leaves the step in (as in :mod:`.graph`).
-STATUS_OF_EVENT = {
-    "STEP_START": "running",
-    "STEP_RESTARTED": "running",
-    "STEP_SUCCESS": "succeeded",
-    "STEP_FAILURE": "failed",
-    "STEP_SKIPPED": "skipped",
-    "STEP_UP_FOR_RETRY": "up_for_retry",
-}
 DONE = frozenset({"succeeded", "failed", "skipped", "canceled"})
 RUN_STATUS_OF_EVENT = {
     "PIPELINE_START": "STARTED",

@@ -4,28 +4,12 @@ and in worker processes. Names the cell defines itself stay the cell's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from notebook_pipelines import execute_pipeline, load_ipython_extension
+from notebook_pipelines import execute_pipeline
 
-
-@pytest.fixture
-def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
-    monkeypatch.setenv("NOTEBOOK_PIPELINES_HOME", str(tmp_path))
-    ip = InteractiveShell.instance()
-    load_ipython_extension(ip)
-    yield ip
-    ip.reset(new_session=False)
-    InteractiveShell.clear_instance()
-
-
-def run(ip: InteractiveShell, code: str) -> None:
-    ip.run_cell(code, store_history=True).raise_error()
-
+from .ipython_shell import run
 
 CELLS = [
     "from notebook_pipelines import pipeline\nthreshold = 1\nscale = 100",

@@ -4,9 +4,6 @@ a real IPython InteractiveShell with a scripted prompter."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
@@ -14,7 +11,6 @@ from IPython.core.interactiveshell import InteractiveShell
 from notebook_pipelines import (
     DagsterInstance,
     execute_pipeline,
-    load_ipython_extension,
     pipeline,
     solid,
 )
@@ -83,16 +79,6 @@ def test_run_model_shows_the_step_in_the_debugger() -> None:
     assert stuck.running() == ["stops.compute"]
     stuck.end("CANCELED")
     assert stuck.steps["stops.compute"].status == "canceled"
-
-
-@pytest.fixture
-def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
-    monkeypatch.setenv("NOTEBOOK_PIPELINES_HOME", str(tmp_path))
-    ip = InteractiveShell.instance()
-    load_ipython_extension(ip)
-    yield ip
-    ip.reset(new_session=False)
-    InteractiveShell.clear_instance()
 
 
 def test_load_ext_turns_the_notebook_debugger_on(shell: InteractiveShell) -> None:

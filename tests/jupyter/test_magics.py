@@ -9,7 +9,6 @@ import pickle
 import subprocess
 import sys
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +16,12 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
-from notebook_pipelines import execute_pipeline, load_ipython_extension
+from notebook_pipelines import execute_pipeline
 from notebook_pipelines.errors import DagsterInvariantViolationError
 from notebook_pipelines.jupyter.cell_modules import StaleSolidWarning
 from notebook_pipelines.jupyter.strategy import notebook_strategy
 
-
-@pytest.fixture
-def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
-    monkeypatch.setenv("NOTEBOOK_PIPELINES_HOME", str(tmp_path))
-    ip = InteractiveShell.instance()
-    load_ipython_extension(ip)
-    yield ip
-    ip.reset(new_session=False)
-    InteractiveShell.clear_instance()
-
-
-def run(ip: InteractiveShell, code: str) -> None:
-    result = ip.run_cell(code, store_history=True)
-    result.raise_error()
+from .ipython_shell import run
 
 
 def test_function_form_with_options(shell: InteractiveShell, tmp_path: Path) -> None:

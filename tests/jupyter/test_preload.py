@@ -7,30 +7,16 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from notebook_pipelines import execute_pipeline, load_ipython_extension
+from notebook_pipelines import execute_pipeline
 from notebook_pipelines.errors import DagsterInvariantViolationError
 from notebook_pipelines.jupyter import cell_modules
 from notebook_pipelines.jupyter.preload import module_level_reads
 
-
-@pytest.fixture
-def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
-    monkeypatch.setenv("NOTEBOOK_PIPELINES_HOME", str(tmp_path))
-    ip = InteractiveShell.instance()
-    load_ipython_extension(ip)
-    yield ip
-    ip.reset(new_session=False)
-    InteractiveShell.clear_instance()
-
-
-def run(ip: InteractiveShell, code: str) -> None:
-    ip.run_cell(code, store_history=True).raise_error()
+from .ipython_shell import run
 
 
 def test_module_level_reads_are_what_runs_at_definition() -> None:

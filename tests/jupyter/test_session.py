@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from notebook_pipelines import (
     PipelineRunStatus,
     execute_pipeline,
     execute_solid,
-    load_ipython_extension,
     pipeline,
     reexecute_pipeline,
     solid,
@@ -49,17 +47,6 @@ def interrupted(_: object) -> None:
 @pipeline
 def interrupted_pipe() -> None:
     interrupted()
-
-
-@pytest.fixture
-def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
-    monkeypatch.setenv("NOTEBOOK_PIPELINES_HOME", str(tmp_path))
-    ip = InteractiveShell.instance()
-    load_ipython_extension(ip)
-    yield ip
-    session.disable()
-    ip.reset(new_session=False)
-    InteractiveShell.clear_instance()
 
 
 def test_runs_without_an_instance_go_to_the_home_instance(

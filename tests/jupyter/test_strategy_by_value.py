@@ -10,32 +10,18 @@ import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from notebook_pipelines import execute_pipeline, load_ipython_extension
+from notebook_pipelines import execute_pipeline
 from notebook_pipelines.errors import DagsterInvariantViolationError
 from notebook_pipelines.jupyter import by_value
 from notebook_pipelines.jupyter.cell_modules import StaleSolidWarning
 from notebook_pipelines.jupyter.strategy import notebook_strategy, stale_solids
 
-
-@pytest.fixture
-def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
-    monkeypatch.setenv("NOTEBOOK_PIPELINES_HOME", str(tmp_path))
-    ip = InteractiveShell.instance()
-    load_ipython_extension(ip)
-    yield ip
-    ip.reset(new_session=False)
-    InteractiveShell.clear_instance()
-
-
-def run(ip: InteractiveShell, code: str) -> None:
-    ip.run_cell(code, store_history=True).raise_error()
-
+from .ipython_shell import run
 
 IMPORTS = (
     "from notebook_pipelines import (ModeDefinition, composite_solid, configured, pipeline,\n"
