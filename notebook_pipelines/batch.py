@@ -108,7 +108,9 @@ class NotebookBatchResult:
 
     @property
     def success(self) -> bool:
-        return all(row.status == "SUCCESS" for row in self.rows)
+        """Every set succeeded, and so did the run (its collector too)."""
+        run_failed = self.pipeline_result is not None and not self.pipeline_result.success
+        return not run_failed and all(row.status == "SUCCESS" for row in self.rows)
 
     @property
     def failed(self) -> list[BatchRow]:

@@ -9,7 +9,16 @@ its resources; the next notebook's bind cell moves to its folder). The reset is 
 notebook ends, without waiting: the kernel runs it while the step reports back, and the pool reads
 its reply when it lends the kernel again (a kernel handles requests in order, so the next notebook
 cannot start before the reset is done). A kernel that died, failed its reset, or was left by anything
-but a failing cell (a timeout, an interrupt) is shut down instead of being reused. Idle kernels are shut down when the process exits.
+but a failing cell (a timeout, an interrupt) is shut down instead of being reused. Idle kernels are
+shut down when the process exits.
+
+Kernels are managed by ``jupyter_client``'s ``AsyncKernelManager``, what nbclient expects for its
+``km``: nbclient makes its client from the manager, and only an asynchronous client lets nbclient
+notice, while it waits for a cell's output, that the kernel died or that the cell's
+``execution_timeout`` ran out (a blocking client blocks nbclient's event loop: both never happen,
+and the run hangs). Outside nbclient the manager's coroutines are run to completion by
+:func:`wait_for` (:func:`is_alive`, :func:`shut_down`), and the pool talks to a kernel between
+notebooks with a blocking client of its own.
 
 ``jupyter_client`` is imported only when a kernel is started.
 """
@@ -18,9 +27,9 @@ from __future__ import annotations
 
 import atexit
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import DagsterNotebookError
 
@@ -33,6 +42,42 @@ RESET_TIMEOUT = 30.0
 _STATE_MODULE = "__import__('notebook_pipelines.notebooks.kernel_state', fromlist=['_'])"
 _PRIME = f"{_STATE_MODULE}.snapshot()"
 _RESTORE = f"{_STATE_MODULE}.restore()"
+
+T = TypeVar("T")
+
+
+def wait_for(call: Callable[[], Awaitable[T]]) -> T:
+    """Run ``call()`` (a coroutine of a kernel manager) to completion, from synchronous code: on
+    this thread's event loop, as nbclient does (or on a helper thread when a loop is running)."""
+    from jupyter_core.utils import run_sync
+
+    async def waiting() -> T:
+        return await call()
+
+    return run_sync(waiting)()
+
+
+def is_alive(km: Any) -> bool:
+    """Whether the kernel of ``km`` (an ``AsyncKernelManager``) is running."""
+    return bool(wait_for(km.is_alive))
+
+
+def exit_code(km: Any) -> int | None:
+    """The exit code of the kernel process of ``km``, if it has ended and it is known."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    try:
+        return None if process is None else process.poll()
+    except Exception:  # not a local process
+        return None
+
+
+def shut_down(km: Any) -> None:
+    """Stop the clients made from ``km`` and shut its kernel down (now), if it is still there."""
+    close_clients(km)
+    try:
+        wait_for(lambda: km.shutdown_kernel(now=True))
+    except Exception:  # already gone
+        pass
 
 
 class _Warm:
@@ -61,13 +106,7 @@ class _Warm:
             return False
 
     def close(self) -> None:
-        try:
-            close_clients(self.km)
-        finally:
-            try:
-                self.km.shutdown_kernel(now=True)
-            except Exception:  # already gone
-                pass
+        shut_down(self.km)
 
 
 class KernelPool:
@@ -100,7 +139,7 @@ class KernelPool:
             raise
         finally:
             close_clients(warm.km, keep=warm.kc)
-            if reusable and warm.km.is_alive():
+            if reusable and is_alive(warm.km):
                 warm.send(_RESTORE)  # runs while the step goes on; checked by the next taker
                 self._give_back(kernel_name, warm)
             else:
@@ -113,7 +152,7 @@ class KernelPool:
                 if not idle:
                     return None
                 warm = idle.pop()
-            if warm.km.is_alive() and warm.settled(RESET_TIMEOUT):
+            if is_alive(warm.km) and warm.settled(RESET_TIMEOUT):
                 return warm
             warm.close()
 
@@ -126,13 +165,17 @@ class KernelPool:
         warm.close()
 
     def _start(self, kernel_name: str) -> _Warm:
+        from jupyter_client.blocking import BlockingKernelClient
         from jupyter_client.session import Session
 
         km = start_kernel(kernel_name, None)
-        # a session of its own: a client sharing the manager's session (as papermill's does) has
-        # the same socket identity, and the kernel's replies would go to the other client
+        # a blocking client (the manager makes asynchronous ones), with a session of its own: a
+        # client sharing the manager's session (as nbclient's does) has the same socket
+        # identity, and the kernel's replies would go to the other client
         session = Session(key=km.session.key, signature_scheme=km.session.signature_scheme)
-        kc = km.client(session=session)
+        kc = BlockingKernelClient(session=session)
+        kc.load_connection_info(km.get_connection_info())
+        km.__dict__.setdefault("_np_clients", []).append(kc)  # closed with the kernel
         kc.start_channels()
         warm = _Warm(km, kc)
         self.started += 1
@@ -167,22 +210,23 @@ class KernelPool:
 
 
 def start_kernel(kernel_name: str, cwd: str | None) -> Any:
-    """A started kernel manager. The kernel's own stdout/stderr (its start-up warnings, its log
-    when it is shut down) go nowhere: what cells print reaches the notebook over the protocol.
-    The clients made from it (nbclient makes one per notebook and leaves it open when the kernel
-    is not its own) are closed by :func:`close_clients`."""
+    """A started ``AsyncKernelManager`` (see the module docstring). The kernel's own
+    stdout/stderr (its start-up warnings, its log when it is shut down) go nowhere: what cells
+    print reaches the notebook over the protocol. The clients made from it (nbclient makes one per
+    notebook and leaves it open when the kernel is not its own) are closed by
+    :func:`close_clients`."""
     import subprocess
 
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
 
-    class _KernelManager(KernelManager):
+    class _KernelManager(AsyncKernelManager):
         def client(self, **kwargs: Any) -> Any:
             kc = super().client(**kwargs)
             self.__dict__.setdefault("_np_clients", []).append(kc)
             return kc
 
     km = _KernelManager(kernel_name=kernel_name)
-    km.start_kernel(cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: km.start_kernel(cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     return km
 
 
@@ -204,11 +248,7 @@ def fresh_kernel(kernel_name: str, cwd: str) -> Iterator[Any]:
     try:
         yield km
     finally:
-        close_clients(km)
-        try:
-            km.shutdown_kernel(now=True)
-        except Exception:  # already gone
-            pass
+        shut_down(km)
 
 
 _pool: KernelPool | None = None

@@ -12,6 +12,11 @@ The kernel is the one named explicitly, else the notebook's own (its ``kernelspe
 ``python3`` (in a virtual environment: its own interpreter). Notebooks run with
 ``allow_stdin=False``: ``input()``, ``pdb.set_trace()`` and ``breakpoint()`` fail at once with
 ``StdinNotImplementedError``, reported as a cell error that says why.
+
+A kernel that dies while a cell runs, and a cell that runs longer than ``execution_timeout``, are
+reported like a failing cell (:class:`DagsterNotebookExecutionError`: the notebook, the cell and
+what happened: the kernel's exit code, the timeout); the executed notebook (as far as it ran) is
+written in both cases, and such a kernel is never reused.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DagsterNotebookError, DagsterNotebookExecutionError
-from .pool import KernelPool, fresh_kernel
+from .pool import KernelPool, exit_code, fresh_kernel
 from .protocol import BIND_SOURCE, BIND_TAG, HANDLE_PARAMETER, PAPERMILL_INJECTED_TAG
 
 DEFAULT_KERNEL = "python3"
@@ -82,22 +87,77 @@ def with_bind_cell(nb: Any) -> tuple[Any, int]:
     return nb, position
 
 
+class _Progress:
+    """The notebook being executed (nbclient's ``on_notebook_start`` hook), which cell is running
+    (``on_cell_execute``), and how the kernel ended."""
+
+    def __init__(self) -> None:
+        self.notebook: Any = None
+        self.cell: Any = None
+        self.cell_index: int | None = None
+        self.executed = 0  # code cells sent to the kernel: its execution count
+        self.exit_code: int | None = None
+
+    def started(self, notebook: Any) -> None:
+        self.notebook = notebook
+
+    def executing(self, cell: Any, cell_index: int) -> None:
+        self.cell, self.cell_index = cell, cell_index
+        self.executed += 1
+
+    def write(self, path: str) -> None:
+        """Write the notebook as far as it ran (papermill writes it at the end, and when a cell
+        fails, but not when the kernel died or a cell timed out)."""
+        import nbformat
+
+        if self.notebook is None:
+            return
+        try:
+            nbformat.write(self.notebook, path)
+        except Exception as exc:  # keep the error that matters
+            logging.getLogger(__name__).warning("could not write %s: %s", path, exc)
+
+    @property
+    def execution_count(self) -> int | None:
+        if self.cell is None:
+            return None
+        count = self.cell.get("execution_count")
+        return int(count) if count is not None else self.executed
+
+
 def execute(run: NotebookRun) -> Any:
     """Execute ``run``'s notebook; return the executed notebook. Raises
-    :class:`DagsterNotebookExecutionError` for a failing cell, :class:`DagsterNotebookError` when
-    the notebook cannot be run at all. The executed notebook is written in both cases."""
+    :class:`DagsterNotebookExecutionError` for a failing cell (also a cell that timed out, or
+    during which the kernel died), :class:`DagsterNotebookError` when the notebook cannot be run
+    at all. The executed notebook is written in both cases."""
     nb, injected_at = with_bind_cell(read_notebook(run.notebook_path))
     kernel_name = kernel_name_for(nb, run.kernel_name)
     cwd = os.path.dirname(os.path.abspath(run.notebook_path))
     os.makedirs(os.path.dirname(run.output_path), exist_ok=True)
+    progress = _Progress()
     try:
         lend = run.pool.kernel(kernel_name) if run.pool is not None else None
         with lend if lend is not None else fresh_kernel(kernel_name, cwd) as km:
-            return _papermill(run, nb, kernel_name, km=km)
+            try:
+                return _papermill(
+                    run,
+                    nb,
+                    kernel_name,
+                    km=km,
+                    on_notebook_start=progress.started,
+                    on_cell_execute=progress.executing,
+                )
+            except Exception as exc:
+                if type(exc).__name__ == "DeadKernelError":
+                    progress.exit_code = exit_code(km)  # before the kernel is cleaned up
+                if type(exc).__name__ != "PapermillExecutionError":  # papermill wrote that one
+                    progress.write(run.output_path)
+                raise
     except DagsterNotebookError:
         raise
     except Exception as exc:
-        raise _translate(exc, run, kernel_name, injected_at) from None  # ours says it all
+        # ours says it all
+        raise _translate(exc, run, kernel_name, injected_at, progress) from None
 
 
 def _papermill(run: NotebookRun, nb: Any, kernel_name: str, **engine_kwargs: Any) -> Any:
@@ -134,7 +194,7 @@ def _quiet_papermill() -> None:
 
 
 def _translate(
-    exc: Exception, run: NotebookRun, kernel_name: str, injected_at: int
+    exc: Exception, run: NotebookRun, kernel_name: str, injected_at: int, progress: _Progress
 ) -> DagsterNotebookError:
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
     from papermill.exceptions import PapermillExecutionError
@@ -152,11 +212,13 @@ def _translate(
         )
     name = type(exc).__name__
     if name == "DeadKernelError":
-        return DagsterNotebookError(
-            f'{where}: the "{kernel_name}" kernel died while running the notebook ({exc}). The '
-            f"notebook as far as it ran is in {run.output_path}.",
-            run.notebook_path,
-        )
+        died = f'the "{kernel_name}" kernel died' + _how(progress.exit_code)
+        return _interrupted_cell(run, progress, injected_at, name, died)
+    if name == "CellTimeoutError" and progress.cell is not None:
+        timeout = run.execution_timeout
+        limit = f"{timeout:g} s" if timeout is not None else "its time limit"
+        what = f"timed out: it ran longer than execution_timeout ({limit}) and was stopped"
+        return _interrupted_cell(run, progress, injected_at, name, what)
     if name in ("CellTimeoutError", "TimeoutError"):
         return DagsterNotebookError(
             f"{where}: timed out ({exc}). The notebook as far as it ran is in {run.output_path}.",
@@ -168,6 +230,47 @@ def _translate(
     )
 
 
+def _how(code: int | None) -> str:
+    """How a kernel process ended, for a message."""
+    if code is None:
+        return ""
+    if code < 0:
+        import signal
+
+        try:
+            return f" (killed by {signal.Signals(-code).name})"
+        except ValueError:
+            return f" (killed by signal {-code})"
+    return f" (exit code {code})"
+
+
+def _interrupted_cell(
+    run: NotebookRun, progress: _Progress, injected_at: int, ename: str, what: str
+) -> DagsterNotebookExecutionError:
+    """The error for a cell that did not finish: the kernel died, or the cell timed out."""
+    count = progress.execution_count
+    if progress.cell_index is None:  # before the first cell
+        where, cell_index = "before running its first cell", None
+    else:
+        cell_index = _source_index(progress.cell_index, injected_at)
+        label = f"In [{count}]" if count is not None else "a cell"
+        where = (
+            "in an injected cell"
+            if cell_index is None
+            else f"in cell {label} (cell index {cell_index})"
+        )
+    return DagsterNotebookExecutionError(
+        f"Notebook {run.notebook_path} failed {where}: {what}. The notebook as far as it ran is "
+        f"in {run.output_path}",
+        notebook=run.notebook_path,
+        cell_index=cell_index,
+        execution_count=count,
+        ename=ename,
+        evalue=what,
+        output_notebook=run.output_path,
+    )
+
+
 def cell_error(exc: Any, run: NotebookRun, injected_at: int) -> DagsterNotebookExecutionError:
     """The error for papermill's ``PapermillExecutionError``: the failing cell, counted in the
     user's notebook (the injected cells are not counted), and the kernel's traceback."""
@@ -176,7 +279,7 @@ def cell_error(exc: Any, run: NotebookRun, injected_at: int) -> DagsterNotebookE
     injected = cell_index is None
     label = f"In [{exc.exec_count}]" if exc.exec_count is not None else "a cell"
     where = "an injected cell" if injected else f"cell {label} (cell index {cell_index})"
-    summary = f"{exc.ename}: {exc.evalue}"
+    summary = _sentence(f"{exc.ename}: {exc.evalue}")
     hint = ""
     if exc.ename in _STDIN_ERRORS:
         hint = (
@@ -184,7 +287,7 @@ def cell_error(exc: Any, run: NotebookRun, injected_at: int) -> DagsterNotebookE
             "wait for an answer. Remove the breakpoint, or debug the notebook interactively."
         )
     return DagsterNotebookExecutionError(
-        f"Notebook {run.notebook_path} failed in {where}: {summary}.{hint}\n"
+        f"Notebook {run.notebook_path} failed in {where}: {summary}{hint}\n"
         f"Executed notebook: {run.output_path}\n{traceback_text}",
         notebook=run.notebook_path,
         cell_index=cell_index,
@@ -193,6 +296,12 @@ def cell_error(exc: Any, run: NotebookRun, injected_at: int) -> DagsterNotebookE
         evalue=exc.evalue,
         output_notebook=run.output_path,
     )
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending with one full stop (an error's message often has its own)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _source_index(executed_index: int, injected_at: int) -> int | None:

@@ -9,15 +9,16 @@ The step (running in whatever process the executor chose):
    storage when it is there, else a file the step writes with the input type's serialization;
 3. executes the notebook with papermill (:mod:`.runner`) in a fresh kernel, or a warm one from the
    pool (:mod:`.pool`) when the solid or the run asks for it;
-4. reads back, in order, what the notebook reported (``context.log`` records are stored as the
+4. keeps the executed notebook at ``<storage>/<run_id>/notebooks/<step_key>.ipynb`` and reports it
+   first, as an ``AssetMaterialization`` (key ``notebooks/<solid>``, with its path), also when a
+   cell failed (or timed out, or its kernel died) and when an output then fails its type check;
+5. reads back, in order, what the notebook reported (``context.log`` records are stored as the
    step's log records with their own timestamps; materializations and expectations are yielded as
    the step's events; each yielded value is read from the exchange folder and yielded as an
    ``Output``, which the engine type-checks and stores in the run's intermediate storage — once —
-   before the exchange file is removed);
-5. keeps the executed notebook at ``<storage>/<run_id>/notebooks/<step_key>.ipynb`` and reports it
-   as an ``AssetMaterialization`` (key ``notebooks/<solid>``, with its path), also when a cell
-   failed; then a failing cell raises :class:`~..errors.DagsterNotebookExecutionError`, which the
-   engine turns into the step's ``STEP_FAILURE`` (it names the cell and carries the traceback).
+   before the exchange file is removed); then a failing cell raises
+   :class:`~..errors.DagsterNotebookExecutionError`, which the engine turns into the step's
+   ``STEP_FAILURE`` (it names the cell and carries the traceback).
 """
 
 from __future__ import annotations
@@ -106,7 +107,8 @@ def define_notebook_solid(
     extra output carrying a :class:`~notebook_pipelines.LocalFileHandle` to the executed notebook.
     ``warm_kernel`` takes kernels from the warm pool (reset between notebooks);
     ``config_as_parameters`` also injects the solid's config (a dict) as notebook variables,
-    papermill style. ``execution_timeout`` bounds each cell (seconds).
+    papermill style. ``execution_timeout`` bounds each cell (seconds): a cell running longer fails
+    the step (naming the cell), and its kernel is shut down.
     """
     path = os.path.abspath(os.fspath(notebook_path))
     outputs = list(output_defs or [])
@@ -191,8 +193,10 @@ def run_notebook_step(
             runner.execute(run)
         except DagsterNotebookExecutionError as error:
             failure = error
-        yield from _reported(system, handle, skip_outputs=failure is not None)
+        # the executed notebook first: it is reported also when an output the notebook yielded
+        # then fails (its type check, its storage) and ends the step
         yield _notebook_materialization(spec, context.solid_handle, output_path, failure)
+        yield from _reported(system, handle, skip_outputs=failure is not None)
         if failure is not None:
             raise failure
         _check_required_outputs(spec, system, handle)

@@ -221,7 +221,7 @@ def test_a_stray_breakpoint_fails_fast(instance: DagsterInstance, how: str) -> N
         )
     assert time.monotonic() - start < 30  # no hang
     assert raised.value.ename == "StdinNotImplementedError"
-    assert "has no stdin" in str(raised.value)
+    assert "input requests. A notebook solid has no stdin" in str(raised.value)
     assert raised.value.cell_index == 1
 
 
