@@ -176,7 +176,7 @@ def check_quickstart(nb: Any) -> None:
     assert "STEP_SUCCESS" in cell_text(cell_starting(nb, "for event in result"))
     runs = cell_text(cell_starting(nb, "%pipeline_runs"))
     assert "weather_pipeline" in runs and "SUCCESS" in runs
-    assert WIDGET in mime_types(cell_starting(nb, "from notebook_pipelines.jupyter.widget"))
+    assert WIDGET in mime_types(cell_starting(nb, "from notebook_pipelines import RunWidget"))
 
 
 def check_config_resources_modes(nb: Any) -> None:
