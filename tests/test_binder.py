@@ -80,9 +80,13 @@ def _run(
 @pytest.mark.slow
 @pytest.mark.kernel
 @pytest.mark.dask
-def test_the_examples_run_in_a_binder_environment(tmp_path: Path) -> None:
+def test_the_examples_run_in_a_binder_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if shutil.which("dot") is None:
         pytest.skip("graphviz's dot is not installed (binder/apt.txt; make system-deps)")
+    # the notebooks' home, also here: the checks compare the paths the notebooks print with it
+    monkeypatch.setenv("NOTEBOOK_PIPELINES_HOME", str(tmp_path / "home"))
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
