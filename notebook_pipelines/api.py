@@ -306,12 +306,7 @@ class _PreparedRun:
     def execute_observed(self, raise_on_error: bool) -> PipelineExecutionResult:
         """:meth:`execute`, with the session's run observers told (see :mod:`.observers`)."""
         start = RunStart(
-            pipeline=self.fit.given,
-            pipeline_def=self.pipeline_def,
-            run_id=self.pipeline_run.run_id,
-            instance=self.instance,
-            run_config=self.pipeline_run.run_config,
-            mode=self.pipeline_run.mode or "default",
+            pipeline=self.fit.given, run_id=self.pipeline_run.run_id, instance=self.instance
         )
         with observed(start) as box:
             result = self.execute(raise_on_error)

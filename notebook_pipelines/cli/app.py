@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from ..errors import DagsterError
 from ..storage.runs import PipelineRunStatus
 from . import notebook, pipeline_commands, runs_commands
+from .arguments import argument_type, positive_int
 from .graph import check_output_path
 from .loading import parse_tags
 from .output import error_paragraph
@@ -21,26 +22,6 @@ _DESCRIPTION = (
     "Execute pipelines and inspect their runs. Runs are kept in the instance in "
     "$NOTEBOOK_PIPELINES_HOME (default ~/.notebook_pipelines)."
 )
-
-
-def _argument_type(convert: Callable[[str], object]) -> Callable[[str], object]:
-    """An argparse type: a ``ValueError`` from ``convert`` becomes a usage error (exit 2)."""
-
-    def parse(text: str) -> object:
-        try:
-            return convert(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    parse.__name__ = getattr(convert, "__name__", "value")
-    return parse
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError(f"must be a positive integer, got {text}")
-    return value
 
 
 def _add_code_arguments(parser: argparse.ArgumentParser, required: bool) -> None:
@@ -100,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     execute.add_argument(
         "--tags",
-        type=_argument_type(parse_tags),
+        type=argument_type(parse_tags),
         metavar="JSON",
         help='tags of the run, as a JSON object (\'{"team": "data"}\')',
     )
@@ -116,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument(
         "-o",
         "--output",
-        type=_argument_type(check_output_path),
+        type=argument_type(check_output_path),
         metavar="dag.svg|dag.dot",
         help="where to write the DAG",
     )
@@ -134,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="only runs with this status",
     )
     list_.add_argument(
-        "--limit", type=_argument_type(_positive_int), metavar="N", help="at most N runs"
+        "--limit", type=argument_type(positive_int), metavar="N", help="at most N runs"
     )
     list_.set_defaults(handler=runs_commands.list_runs)
 

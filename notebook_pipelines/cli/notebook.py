@@ -19,6 +19,7 @@ from typing import Any
 from ..batch import EXECUTORS, NotebookBatchResult, rerun_failed_sets, run_notebook_batch
 from ..errors import DagsterInvariantViolationError
 from ..notebooks.protocol import executed_notebook_path
+from .arguments import argument_type, positive_int
 from .pipeline_commands import open_instance
 from .steps import find_run
 
@@ -43,7 +44,7 @@ def register(groups: Any) -> None:
     )
     batch.add_argument(
         "--parallel",
-        type=_positive_int,
+        type=argument_type(positive_int),
         metavar="N",
         help="run up to N sets at once in worker processes (default: one after the other)",
     )
@@ -74,16 +75,6 @@ def register(groups: Any) -> None:
     show.add_argument("step_key", metavar="STEP_KEY", help="the step, e.g. set_3.compute")
     show.add_argument("--text", action="store_true", help="print its cells and text outputs")
     show.set_defaults(handler=show_notebook)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def run_batch(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ Two hooks, both empty in a plain script:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -29,11 +29,8 @@ class RunStart:
     """A run about to execute: what an observer is told."""
 
     pipeline: Any  #: what the caller passed: a PipelineDefinition or a ReconstructablePipeline
-    pipeline_def: Any  #: the (possibly subset) PipelineDefinition that runs
     run_id: str
     instance: DagsterInstance
-    run_config: Mapping[str, Any]
-    mode: str
 
 
 RunFinish = Callable[[Any], None]

@@ -295,7 +295,8 @@ class RunWidget(anywidget.AnyWidget):
         self._last_flush = time.monotonic()
         if self._logs_enabled():
             for key in self._model.changed():
-                if self._model.steps[key].status != "pending":
+                # a step that just started has written nothing yet; running ones are polled
+                if self._model.steps[key].status not in ("pending", "running", "in_debugger"):
                     self._read_output(key)
         delta = self._model.take_changes()
         progress = self._model.progress()
