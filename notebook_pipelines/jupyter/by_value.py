@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import io
 import linecache
+import marshal
 import os
 import pickle
 import sys
-from types import FunctionType, ModuleType
+from types import CodeType, FunctionType, ModuleType
 from typing import IO, Any
 
 import cloudpickle
@@ -57,6 +58,12 @@ class _NotebookPickler(cloudpickle.Pickler):
         return None
 
     def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, CodeType):
+            # Code objects travel as marshal data, which keeps every field, co_filename and line
+            # numbers included: tracebacks and pdb in the worker then name the cell (and find its
+            # lines in linecache), whatever a cloudpickle release does with the file name (3.1.3
+            # replaces it with "<dynamic-code>"). Client and workers run the same Python.
+            return marshal.loads, (marshal.dumps(obj),)
         if isinstance(obj, FunctionType) and obj.__module__ == "__main__":
             self.functions.setdefault(id(obj), obj)
         leaks.refuse_open_files(obj)

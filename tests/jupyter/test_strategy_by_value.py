@@ -105,6 +105,9 @@ def test_the_pipeline_file_seeds_linecache_with_the_cells(shell: InteractiveShel
     result = execute_pipeline(rebuilt, raise_on_error=False)
     error = result.result_for_solid("boom").failure_data.error.to_string()
     assert "raise ValueError('from the cell')" in error
+    # the frame names the cell and its line, whatever cloudpickle does with code file names
+    assert f'File "{filename}", line 5, in boom' in error
+    assert "<dynamic-code>" not in error
 
 
 def test_a_pipeline_built_without_the_decorator_travels_too(shell: InteractiveShell) -> None:
