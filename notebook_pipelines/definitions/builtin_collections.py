@@ -99,6 +99,12 @@ class _ListType(_BuiltinType):
     def get_inner_type_for_fan_in(self) -> DagsterType:
         return self.inner_type
 
+    def _config_schema_misuse(self) -> str:
+        return (
+            "Cannot use List in the context of config. Please use a python list (e.g. [int]) or "
+            f"dagster.Array (e.g. Array(int)) instead. {super()._config_schema_misuse()}"
+        )
+
     def __reduce__(self) -> AnyT:
         return (list_of, (self.inner_type,))
 
@@ -154,6 +160,12 @@ class _OptionalType(_BuiltinType):
     @property
     def type_params(self) -> tuple[DagsterType, ...]:
         return (self.inner_type,)
+
+    def _config_schema_misuse(self) -> str:
+        return (
+            f"{super()._config_schema_misuse()} For a config value that may be None, use "
+            "Noneable(...) (e.g. Noneable(int))."
+        )
 
     def __reduce__(self) -> AnyT:
         return (optional_of, (self.inner_type,))
@@ -246,7 +258,10 @@ class _DictType(_BuiltinType):
         return (dict_of, (self.key_type, self.value_type))
 
 
-class _BareDictType(_DictType):
+class DagsterDictApi(_DictType):
+    """``Dict``: any dict, and the factory ``Dict[K, V]`` (the reference's class name, which
+    Python's "object is not callable" message shows)."""
+
     def __getitem__(self, params: AnyT) -> DagsterType:
         if not isinstance(params, tuple) or len(params) != 2:
             raise DagsterInvalidDefinitionError(
@@ -419,6 +434,6 @@ def tuple_of(inner_types: tuple[DagsterType, ...] | None, variadic: bool = False
 
 List: _BareListType = _BareListType(Any)
 Optional: _OptionalFactory = _OptionalFactory()
-Dict: _BareDictType = _BareDictType(None, None)
+Dict: DagsterDictApi = DagsterDictApi(None, None)
 Set: _BareSetType = _BareSetType(Any)
 Tuple: _BareTupleType = _BareTupleType(None)

@@ -254,8 +254,19 @@ class DagsterType:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         # Callable only so that Python 3.10's typing accepts Dagster types in string annotations
         # (``x: List[Int]`` under ``from __future__ import annotations``); never meant to be called.
+        # Python's own wording first (a user's pytest.raises(match=...) may look for it)
         raise TypeError(
-            f'Dagster type "{self.display_name}" is not callable; use type_check(context, value).'
+            f"'{type(self).__name__}' object is not callable: Dagster type "
+            f'"{self.display_name}" is not callable; use type_check(context, value).'
+        )
+
+    def _config_schema_misuse(self) -> str:
+        """Why this type cannot be a config schema; the config conversion puts it first in its
+        error (the reference's sentence, then what to write instead)."""
+        return (
+            f"You have passed an instance of DagsterType {self.key} to the config system. "
+            "Dagster types check the values solids pass each other; config is described by "
+            "config types."
         )
 
     def __repr__(self) -> str:

@@ -130,6 +130,7 @@ def resolve_dagster_type(obj: object, where: str = "") -> DagsterType:
         isinstance(obj, type) and issubclass(obj, (ConfigType, Field))
     ):
         raise DagsterInvalidDefinitionError(
+            f"{_NOT_A_TYPE.format(obj=obj)} "
             f"{_for(where)}{obj!r} is a config type, which describes config, not the values "
             "passed between solids. Use a Dagster type (Int, String, List[Int], ...) or a Python "
             "type (int, str, list[int], ...)."
@@ -156,12 +157,21 @@ def resolve_dagster_type(obj: object, where: str = "") -> DagsterType:
     raise _invalid(obj, where)
 
 
+#: The reference's sentence for an object that is no type; kept first in our message.
+_NOT_A_TYPE = (
+    "Invalid type: dagster_type must be DagsterType, a python scalar, or a python type that has "
+    "been marked usable as a dagster type via @usable_dagster_type or "
+    "make_python_type_usable_as_dagster_type: got {obj!r:.200}."
+)
+
+
 def _for(where: str) -> str:
     return f"Invalid Dagster type for {where}: " if where else "Invalid Dagster type: "
 
 
 def _invalid(obj: object, where: str) -> DagsterInvalidDefinitionError:
     return DagsterInvalidDefinitionError(
+        f"{_NOT_A_TYPE.format(obj=obj)} "
         f"{_for(where)}{obj!r:.200} (of python type {type(obj).__name__}) is neither a Dagster "
         "type nor a Python type. Use a DagsterType (Int, List[String], ...), a class, or a typing "
         "annotation (list[int], Optional[str], ...)."

@@ -138,7 +138,8 @@ def test_bad_schemas_name_where_and_what(schema: object, fragment: str) -> None:
     with pytest.raises(DagsterInvalidConfigDefinitionError) as raised:
         convert(schema)
     message = str(raised.value)
-    assert message.startswith(f"Invalid config schema for {WHERE}")
+    assert message.startswith(f"Error defining config. Original value passed: {schema!r}. ")
+    assert f"Invalid config schema for {WHERE}" in message
     assert fragment in message
     assert "Accepted: a config type" in message
     assert "a one-element list [schema]" in message
@@ -152,3 +153,78 @@ def test_bad_schema_in_field_names_field() -> None:
 def test_plain_class_with_instance_method_protocol_is_not_called() -> None:
     with pytest.raises(DagsterInvalidConfigDefinitionError, match="got the class"):
         convert(_DagsterTypeLike)
+
+
+@pytest.mark.parametrize(
+    ("schema", "lead"),
+    [
+        ("x", "Error defining config. Original value passed: 'x'. 'x' cannot be resolved. "),
+        (
+            {"a": {"b": 3}},
+            "Error defining config. Original value passed: {'a': {'b': 3}}. "
+            "Error at stack path :a:b. 3 cannot be resolved. ",
+        ),
+        (
+            {"a": []},
+            "Error defining config. Original value passed: {'a': []}. Error at stack path :a. "
+            "[] cannot be resolved. Reason: List must be of length 1. ",
+        ),
+        (
+            {"a": [set]},
+            "Error defining config. Original value passed: {'a': [<class 'set'>]}. Error at "
+            "stack path :a. [<class 'set'>] cannot be resolved. Reason: List have a single item "
+            "and contain a valid type i.e. [int]. Got item <class 'set'>. ",
+        ),
+        (  # a problem inside a list's dict item is reported where it is; indices are left out
+            {"a": [{"b": None}]},
+            "Error defining config. Original value passed: {'a': [{'b': None}]}. Error at stack "
+            "path :a:b. None cannot be resolved. ",
+        ),
+    ],
+)
+def test_bad_schema_message_starts_with_the_reference_sentence(schema: object, lead: str) -> None:
+    with pytest.raises(DagsterInvalidConfigDefinitionError) as raised:
+        convert(schema)
+    message = str(raised.value)
+    assert message.startswith(lead)
+    # the project's own detail follows: where, the sub-path, what is accepted
+    assert message[len(lead) :].startswith(f"Invalid config schema for {WHERE}")
+    assert "Accepted: a config type" in message
+
+
+def test_bad_list_item_detail_keeps_the_items_sub_path() -> None:
+    with pytest.raises(DagsterInvalidConfigDefinitionError, match=r'at \["a"\]\[0\]: got "x"'):
+        convert({"a": ["x"]})
+
+
+def test_shape_entry_error_quotes_the_value_given_to_the_shape() -> None:
+    with pytest.raises(DagsterInvalidConfigDefinitionError) as raised:
+        Shape({"a": {"b": "x"}})
+    assert str(raised.value).startswith(
+        "Error defining config. Original value passed: {'b': 'x'}. Error at stack path :b. "
+    )
+    assert 'at ["a"]["b"]: got "x"' in str(raised.value)
+
+
+class _NotConfig:
+    """Stands in for a Dagster type that is no config schema (List[int], Optional[int])."""
+
+    def _config_schema_misuse(self) -> str:
+        return "This object describes values, not config."
+
+
+def test_object_saying_it_is_not_config_gets_its_own_sentence_first() -> None:
+    for schema, subpath in ((_NotConfig(), ""), ({"a": [_NotConfig()]}, ' at ["a"][0]')):
+        with pytest.raises(DagsterInvalidConfigDefinitionError) as raised:
+            convert(schema)
+        message = str(raised.value)
+        assert message.startswith(
+            f"This object describes values, not config. Invalid config schema for {WHERE}"
+            f"{subpath}: got "
+        )
+        assert "Accepted: a config type" in message
+
+
+def test_misuse_protocol_on_a_plain_class_is_not_called() -> None:
+    with pytest.raises(DagsterInvalidConfigDefinitionError, match="got the class"):
+        convert(_NotConfig)

@@ -416,7 +416,14 @@ def test_resolve_unions_of_classes_and_other_generics() -> None:
 def test_resolve_errors_name_where_and_what(obj: object, message: str) -> None:
     with pytest.raises(DagsterInvalidDefinitionError, match=message) as info:
         resolve_dagster_type(obj, 'input "x" of solid "adder"')
-    assert str(info.value).startswith('Invalid Dagster type for input "x" of solid "adder": ')
+    text = str(info.value)
+    assert 'Invalid Dagster type for input "x" of solid "adder": ' in text
+    # what is no type at all keeps the reference's sentence first, then says where
+    no_type = obj is not PythonObjectDagsterType and typing.get_origin(obj) is not list
+    if no_type:
+        assert text.startswith("Invalid type: dagster_type must be DagsterType, a python scalar")
+    else:
+        assert text.startswith('Invalid Dagster type for input "x" of solid "adder": ')
 
 
 def test_usable_as_dagster_type_bare_and_with_arguments() -> None:
