@@ -40,7 +40,11 @@ from notebook_pipelines.definitions.types import (
     resolve_dagster_type,
     usable_as_dagster_type,
 )
-from notebook_pipelines.errors import DagsterInvalidDefinitionError, DagsterInvariantViolationError
+from notebook_pipelines.errors import (
+    DagsterInvalidConfigDefinitionError,
+    DagsterInvalidDefinitionError,
+    DagsterInvariantViolationError,
+)
 from notebook_pipelines.user_events import EventMetadataEntry, TypeCheck
 
 T = typing.TypeVar("T")
@@ -513,6 +517,49 @@ def test_dagster_types_work_as_string_annotations() -> None:
     assert resolved == {"x": List[Int], "y": Optional[String], "return": Int}
     with pytest.raises(TypeError, match='"Int" is not callable'):
         Int(3)
+
+
+def test_calling_a_dagster_type_reads_as_pythons_not_callable() -> None:
+    # the reference's Dict (a DagsterDictApi) was callable before 0.7; its users match this text
+    with pytest.raises(TypeError, match=r"^'DagsterDictApi' object is not callable: ") as raised:
+        Dict({"foo": int})
+    assert 'Dagster type "Dict" is not callable; use type_check(context, value).' in str(
+        raised.value
+    )
+    with pytest.raises(TypeError, match=r"^'_ListType' object is not callable"):
+        List[Int]()
+    assert pickle.loads(pickle.dumps(Dict)) is Dict
+
+
+@pytest.mark.parametrize(
+    ("dagster_type", "lead"),
+    [
+        (
+            List[Int],
+            "Cannot use List in the context of config. Please use a python list (e.g. [int]) or "
+            "dagster.Array (e.g. Array(int)) instead. You have passed an instance of DagsterType "
+            "List.Int to the config system.",
+        ),
+        (List, "Cannot use List in the context of config."),
+        (
+            Optional[Int],
+            "You have passed an instance of DagsterType Optional.Int to the config system. "
+            "Dagster types check the values solids pass each other; config is described by "
+            "config types. For a config value that may be None, use Noneable(...)",
+        ),
+        (Dict[String, Int], "You have passed an instance of DagsterType Dict.String.Int to"),
+        (
+            DagsterType(lambda _, v: True, name="Mine"),
+            "You have passed an instance of DagsterType Mine to the config system.",
+        ),
+    ],
+)
+def test_a_dagster_type_as_config_schema_says_so_first(dagster_type: object, lead: str) -> None:
+    with pytest.raises(DagsterInvalidConfigDefinitionError) as raised:
+        convert_to_config_type({"a": dagster_type}, where='solid "s" config_schema')
+    message = str(raised.value)
+    assert message.startswith(lead)
+    assert 'Invalid config schema for solid "s" config_schema at ["a"]: got <DagsterType' in message
 
 
 def test_python_object_types_pickle() -> None:
