@@ -204,13 +204,16 @@ class _DictType(_BuiltinType):
             key, name, display = "Dict", "Dict", "Dict"
             description = "A dict."
         else:
-            key = f"Dict.{key_type.key}.{value_type.key}"
+            # the reference's key, which users' code and snapshots compare against
+            key = f"TypedPythonDict.{key_type.key}.{value_type.key}"
             name = None
             display = f"Dict[{key_type.display_name}, {value_type.display_name}]"
             description = (
                 f"A dict with {key_type.display_name} keys and {value_type.display_name} values."
             )
         string_keys = key_type is None or key_type.kind is DagsterTypeKind.ANY or key_type is String
+        # config can give the values only if their own type can be loaded from config
+        loadable = string_keys and (value_type is None or value_type.loader is not None)
         super().__init__(
             self._check,
             key=key,
@@ -218,7 +221,7 @@ class _DictType(_BuiltinType):
             is_builtin=True,
             display_name=display,
             description=description,
-            loader=dict_loader(display) if string_keys else None,
+            loader=dict_loader(display) if loadable else None,
             materializer=file_materializer(display),
         )
         self.key_type = key_type

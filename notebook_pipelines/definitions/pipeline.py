@@ -340,11 +340,15 @@ def _check_inputs_have_sources(
             dagster_type = input_def.dagster_type
             if dagster_type.is_nothing or input_def.has_default_value or dagster_type.loader:
                 continue
+            # the reference's sentence first (users match it), then ours with the pipeline
             raise DagsterInvalidDefinitionError(
+                f'Input "{input_def.name}" in solid "{prefix}{name}" is not connected to the '
+                "output of a previous solid and can not be loaded from configuration, creating an "
+                "impossible to execute pipeline. Possible solutions are: connect it to an upstream "
+                "output, give it a default_value, or give its type a loader. "
                 f'{owner}: input "{input_def.name}" of solid "{prefix}{name}" is not connected to '
                 "the output of a previous solid and cannot be loaded from run config (its type "
-                f"{dagster_type.display_name} has no loader), so the pipeline cannot run. Connect "
-                "it, give it a default_value, or give its type a loader."
+                f"{dagster_type.display_name} has no loader), so the pipeline cannot run."
                 + (" It lost its upstream solid in this selection." if is_subset else "")
             )
         if isinstance(definition, CompositeSolidDefinition):

@@ -305,6 +305,12 @@ def test_an_input_with_no_source_and_no_loader_is_refused() -> None:
     with pytest.raises(DagsterInvalidDefinitionError) as excinfo:
         PipelineDefinition([consume], name="no_source")
     message = str(excinfo.value)
+    # the reference's sentence first, then ours naming the pipeline and the type
+    assert message.startswith(
+        'Input "thing" in solid "consume" is not connected to the output of a previous solid and '
+        "can not be loaded from configuration, creating an impossible to execute pipeline. "
+        "Possible solutions are: "
+    )
     assert 'pipeline "no_source": input "thing" of solid "consume" is not connected' in message
     assert "its type Opaque has no loader" in message
 

@@ -178,6 +178,20 @@ def test_dict() -> None:
         Dict[String]
 
 
+def test_typed_dict_key_and_loader() -> None:
+    class NoLoader:
+        pass
+
+    typed = Dict[str, str]
+    assert typed.key == "TypedPythonDict.String.String"
+    assert typed.key_type is String and typed.value_type is String
+    assert Dict.key == "Dict"
+    assert typed.loader is not None and Dict[String, Any].loader is not None
+    # config can give the values only if their type loads from config; non-string keys never
+    assert Dict[str, NoLoader].loader is None
+    assert Dict[int, int].loader is None
+
+
 def test_set() -> None:
     assert Set.display_name == "Set" and resolve_dagster_type(set) is Set is Set[Any]
     assert Set[Int] is resolve_dagster_type(set[int]) is resolve_dagster_type(typing.Set[int])
@@ -547,7 +561,10 @@ def test_calling_a_dagster_type_reads_as_pythons_not_callable() -> None:
             "Dagster types check the values solids pass each other; config is described by "
             "config types. For a config value that may be None, use Noneable(...)",
         ),
-        (Dict[String, Int], "You have passed an instance of DagsterType Dict.String.Int to"),
+        (
+            Dict[String, Int],
+            "You have passed an instance of DagsterType TypedPythonDict.String.Int",
+        ),
         (
             DagsterType(lambda _, v: True, name="Mine"),
             "You have passed an instance of DagsterType Mine to the config system.",
