@@ -28,8 +28,6 @@ from typing import Any
 
 from .api import execute_pipeline, reexecute_pipeline
 from .definitions.dependency import DependencyDefinition, MultiDependencyDefinition
-from .definitions.executor import default_executors
-from .definitions.mode import ModeDefinition
 from .definitions.pipeline import PipelineDefinition
 from .errors import DagsterInvariantViolationError, DagsterRunNotFoundError
 from .events import EventRecord
@@ -56,16 +54,11 @@ def build_batch_pipeline(
     kernel_name: str | None = None,
     warm_kernels: bool = True,
     execution_timeout: float | None = None,
-    dask: bool = False,
 ) -> PipelineDefinition:
     """The sweep pipeline of ``count`` parameter sets over ``notebook_path`` (reconstructable
-    through :func:`~notebook_pipelines.build_reconstructable_pipeline`)."""
+    through :func:`~notebook_pipelines.build_reconstructable_pipeline`), in the default mode: its
+    executors are ``in_process``, ``multiprocess`` and, with the ``dask`` extra, ``dask``."""
     sets = set_solids(notebook_path, count, kernel_name, warm_kernels, execution_timeout)
-    executors = list(default_executors)
-    if dask:
-        from .executors.dask import dask_executor
-
-        executors.append(dask_executor)
     stem = "".join(
         c if c.isalnum() else "_" for c in os.path.splitext(os.path.basename(notebook_path))[0]
     )
@@ -79,7 +72,6 @@ def build_batch_pipeline(
                 )
             }
         },
-        mode_defs=[ModeDefinition(executor_defs=executors)],
     )
 
 
@@ -204,7 +196,6 @@ def run_notebook_batch(
         "kernel_name": kernel_name,
         "warm_kernels": warm_kernels,
         "execution_timeout": execution_timeout,
-        "dask": executor == "dask",
     }
     instance = instance if instance is not None else DagsterInstance.get()
     result = execute_pipeline(
@@ -250,7 +241,6 @@ def rerun_failed_sets(
         return NotebookBatchResult(spec["notebook"], run_id, rows)
     run_config = dict(parent.run_config)
     if executor is not None:
-        spec = {**spec, "dask": spec.get("dask") or executor == "dask"}
         run_config["execution"] = _execution_config(executor, max_concurrent)
     result = reexecute_pipeline(
         _reconstructable(spec),
@@ -269,7 +259,7 @@ def _reconstructable(spec: Mapping[str, Any]) -> Any:
         __name__,
         "build_batch_pipeline",
         [spec["notebook"], spec["count"]],
-        {k: spec.get(k) for k in ("kernel_name", "warm_kernels", "execution_timeout", "dask")},
+        {k: spec.get(k) for k in ("kernel_name", "warm_kernels", "execution_timeout")},
     )
 
 

@@ -72,7 +72,7 @@ def build_environment_config(
     if not result.success:
         raise DagsterInvalidConfigError(
             f'Invalid run config for pipeline "{pipeline_def.name}" (mode "{mode_def.name}")',
-            result.errors,
+            mode_def.explain_config_errors(result.errors),
             run_config,
         )
     value = result.value

@@ -1,16 +1,29 @@
 """Executors: how a run's steps are submitted. :class:`ExecutorDefinition` (name, config schema,
 creation function), the :class:`Executor` interface, ``@executor``, and the built-in definitions
-``in_process_executor`` and ``multiprocess_executor`` (implemented in ``notebook_pipelines.executors``
-and bound late, see :mod:`.builtin`)."""
+``in_process_executor``, ``multiprocess_executor`` and ``dask_executor`` (implemented in
+``notebook_pipelines.executors`` and bound late, see :mod:`.builtin`).
+
+``default_executors`` is the reference's list, ``[in_process_executor, multiprocess_executor]``, so
+that ``[*default_executors, dask_executor]`` (the reference's way to add Dask) keeps working. A mode
+that names no executors gets :func:`mode_default_executors`: those two, and ``dask_executor`` when the
+``dask`` extra is installed — found without importing it (:func:`dask_available`), so that
+``execution: {dask: ...}`` works on any pipeline while ``import notebook_pipelines`` and runs on the
+other executors never load Dask. Without the extra, :func:`explain_missing_executors` adds to the
+config error of ``execution: {dask: ...}`` how to install it.
+"""
 
 from __future__ import annotations
 
 import abc
+import dataclasses
 import enum
+import functools
+import importlib.util
+import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ..config import Field, Int, Selector, String, convert_to_field
+from ..config import Bool, ConfigError, Field, Int, Selector, String, convert_to_field
 from ..errors import DagsterInvalidDefinitionError
 from .builtin import BuiltinFactory
 from .names import check_valid_name
@@ -124,4 +137,80 @@ multiprocess_executor = ExecutorDefinition(
     requirements=MULTIPROCESS_REQUIREMENTS,
 )
 
+dask_executor = ExecutorDefinition(
+    "dask",
+    config_schema={
+        "cluster": Field(
+            Selector(
+                {
+                    "local": {
+                        "n_workers": Field(Int, default_value=2),
+                        "threads_per_worker": Field(Int, default_value=1),
+                        "processes": Field(Bool, default_value=True),
+                    },
+                    "existing": {"address": Field(String)},
+                }
+            ),
+            default_value={"local": {}},
+            description="Start a local Dask cluster for the run, or use the scheduler at address.",
+        ),
+        "retries": retries_config_field(),
+    },
+    executor_creation_fn=BuiltinFactory("notebook_pipelines.executors.dask:create"),
+    description="Runs each step as a task on a dask.distributed cluster (extra: dask).",
+    requirements=MULTIPROCESS_REQUIREMENTS,
+)
+
+#: The reference's default executors (what ``ModeDefinition(executor_defs=default_executors)`` gets).
 default_executors = [in_process_executor, multiprocess_executor]
+
+#: How to install what an optional built-in executor needs, by executor name.
+DASK_INSTALL_HINT = "pip install 'notebook-pipelines[dask]'"
+
+
+@functools.cache
+def dask_available() -> bool:
+    """Whether the ``dask`` extra is installed (``dask`` and ``distributed`` can be imported),
+    found without importing either."""
+    for name in ("dask", "distributed"):
+        try:
+            if importlib.util.find_spec(name) is None:
+                return False
+        except (ImportError, ValueError):  # a finder that refuses the name, a broken install
+            return False
+    return True
+
+
+def mode_default_executors() -> list[ExecutorDefinition]:
+    """The executors of a mode that names none: :data:`default_executors`, and ``dask_executor``
+    when the ``dask`` extra is installed."""
+    return [*default_executors, dask_executor] if dask_available() else list(default_executors)
+
+
+def explain_missing_executors(
+    errors: Iterable[ConfigError], executor_defs: Iterable[ExecutorDefinition]
+) -> list[ConfigError]:
+    """``errors`` of a run config, where ``execution: {dask: ...}`` names an executor the mode
+    does not have, with what to do about it appended (install the extra, or add the executor to
+    the mode's ``executor_defs``)."""
+    names = {d.name for d in executor_defs}
+    if dask_executor.name in names:
+        return list(errors)
+    if dask_available():
+        advice = (
+            "this mode lists its own executor_defs without dask: add "
+            "notebook_pipelines.executors.dask.dask_executor to them to run on Dask"
+        )
+    else:
+        advice = (
+            f"the Dask executor needs the dask extra, which is not installed: {DASK_INSTALL_HINT}"
+        )
+    prefix = f"Received unexpected config entry {json.dumps(dask_executor.name)}"
+    return [
+        dataclasses.replace(error, message=f"{error.message} ({advice})")
+        if error.path == ("root", "execution")
+        and error.reason == "unexpected_field"
+        and error.message.startswith(prefix)
+        else error
+        for error in errors
+    ]

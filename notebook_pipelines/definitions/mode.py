@@ -1,12 +1,20 @@
-"""Modes: a named set of resources, loggers, executors and storages a pipeline can run with."""
+"""Modes: a named set of resources, loggers, executors and storages a pipeline can run with.
+
+A mode that names no ``executor_defs`` offers ``in_process`` and ``multiprocess``, and ``dask`` when
+the ``dask`` extra is installed (:func:`~.executor.mode_default_executors`); one that names them
+offers exactly those. Listing the very same definition twice (``[*mode.executor_defs,
+dask_executor]`` on a mode that already has it) keeps it once; two different definitions with one
+name are an error.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..config import ConfigError
 from ..errors import DagsterInvalidDefinitionError
-from .executor import ExecutorDefinition, default_executors
+from .executor import ExecutorDefinition, explain_missing_executors, mode_default_executors
 from .logger import LoggerDefinition, colored_console_logger
 from .names import check_valid_name
 from .resource import ResourceDefinition
@@ -41,7 +49,7 @@ class ModeDefinition:
             "logger_defs",
         )
         self.executor_defs = _named_list(
-            executor_defs if executor_defs is not None else default_executors,
+            executor_defs if executor_defs is not None else mode_default_executors(),
             ExecutorDefinition,
             where,
             "executor_defs",
@@ -75,6 +83,11 @@ class ModeDefinition:
     def intermediate_storage_def_named(self, name: str) -> IntermediateStorageDefinition:
         return _by_name(self.intermediate_storage_defs, name)
 
+    def explain_config_errors(self, errors: Sequence[ConfigError]) -> list[ConfigError]:
+        """``errors`` of a run config in this mode, with advice added where they name an optional
+        executor the mode does not offer (``execution: {dask: ...}`` without the extra)."""
+        return explain_missing_executors(errors, self.executor_defs)
+
     def __repr__(self) -> str:
         return f"<ModeDefinition {self.name}>"
 
@@ -96,18 +109,20 @@ def _named_dict(value: Any, cls: type, where: str, what: str) -> dict[str, Any]:
 
 
 def _named_list(value: Sequence[Any], cls: Any, where: str, what: str) -> list[Any]:
-    seen: set[str] = set()
+    """``value`` checked: definitions of ``cls``, one per name (the same object listed again is
+    dropped: ``[*default_executors, dask_executor]`` stays valid whatever the defaults hold)."""
+    kept: dict[str, Any] = {}
     for definition in value:
         if not isinstance(definition, cls):
             raise DagsterInvalidDefinitionError(
                 f"{where}: {what} must hold {cls.__name__} objects, got {definition!r}"
             )
-        if definition.name in seen:
+        earlier = kept.setdefault(definition.name, definition)
+        if earlier is not definition:
             raise DagsterInvalidDefinitionError(
                 f'{where}: two {what} are named "{definition.name}".'
             )
-        seen.add(definition.name)
-    return list(value)
+    return list(kept.values())
 
 
 def _by_name(defs: Sequence[Any], name: str) -> Any:

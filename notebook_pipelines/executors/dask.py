@@ -1,7 +1,9 @@
 """The Dask executor (extra ``dask``): each step of the plan is a ``dask.distributed`` task.
 
-Add it to a mode — ``ModeDefinition(executor_defs=default_executors + [dask_executor])`` — and
-select it with ``execution: {dask: {config: {cluster: {local: {...}} | {existing: {address}}}}}``.
+Every mode that names no executors offers it when the extra is installed: select it with
+``execution: {dask: {config: {cluster: {local: {...}} | {existing: {address}}}}}``. Its definition,
+``dask_executor`` (re-exported here), lives in :mod:`..definitions.executor` and binds this module
+late, so that offering it imports no Dask; a mode with its own ``executor_defs`` lists it there.
 
 How a run goes:
 
@@ -72,13 +74,7 @@ except ImportError as _exc:  # pragma: no cover - exercised in a subprocess by t
         "pip install 'notebook-pipelines[dask]'"
     ) from _exc
 
-from ..config import Bool, Field, Int, Selector, String
-from ..definitions.executor import (
-    MULTIPROCESS_REQUIREMENTS,
-    Executor,
-    ExecutorDefinition,
-    retries_config_field,
-)
+from ..definitions.executor import Executor, dask_executor
 from ..errors import DagsterInvariantViolationError, serializable_error_info_from_exc_info
 from ..events import DagsterEvent, EngineEventData, EventRecord, StepFailureData
 from ..execution import debug_io
@@ -659,28 +655,3 @@ def create(init_context: Any) -> DaskExecutor:
         config.get("cluster") or {"local": {}},
         Retries.from_config(config.get("retries")),
     )
-
-
-dask_executor = ExecutorDefinition(
-    "dask",
-    config_schema={
-        "cluster": Field(
-            Selector(
-                {
-                    "local": {
-                        "n_workers": Field(Int, default_value=2),
-                        "threads_per_worker": Field(Int, default_value=1),
-                        "processes": Field(Bool, default_value=True),
-                    },
-                    "existing": {"address": Field(String)},
-                }
-            ),
-            default_value={"local": {}},
-            description="Start a local Dask cluster for the run, or use the scheduler at address.",
-        ),
-        "retries": retries_config_field(),
-    },
-    executor_creation_fn=create,
-    description="Runs each step as a task on a dask.distributed cluster.",
-    requirements=MULTIPROCESS_REQUIREMENTS,
-)

@@ -1,5 +1,5 @@
-""":class:`ModeDefinition`: its defaults (console logger, in-process and multiprocess executors,
-in-memory and filesystem storages), validation of what it holds, and choosing a mode at run time."""
+""":class:`ModeDefinition`: its defaults (console logger, in-process and multiprocess executors
+and Dask with its extra, in-memory and filesystem storages), validation of what it holds, and choosing a mode at run time."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from notebook_pipelines import (
     resource,
     solid,
 )
+from notebook_pipelines.definitions.executor import dask_available
 from notebook_pipelines.definitions.storage import (
     fs_intermediate_storage,
     fs_system_storage,
@@ -42,8 +43,11 @@ def test_the_default_mode() -> None:
     assert mode.resource_defs == {}
     assert list(mode.logger_defs) == ["console"]
     assert mode.loggers is mode.logger_defs
-    assert [e.name for e in mode.executor_defs] == ["in_process", "multiprocess"]
-    assert mode.executor_defs == default_executors
+    # the reference's defaults, and dask where the extra is installed (tests/definitions/test_executor.py)
+    assert mode.executor_defs[:2] == default_executors
+    assert [e.name for e in mode.executor_defs] == ["in_process", "multiprocess"] + (
+        ["dask"] if dask_available() else []
+    )
     assert [s.name for s in mode.system_storage_defs] == ["in_memory", "filesystem"]
     assert [s.name for s in mode.intermediate_storage_defs] == ["in_memory", "filesystem"]
     assert mode.executor_def_named("multiprocess") is multiprocess_executor
@@ -82,8 +86,8 @@ def test_a_mode_keeps_what_it_is_given() -> None:
 
 
 def test_an_unknown_executor_or_storage_lookup_is_a_key_error() -> None:
-    with pytest.raises(KeyError, match="dask"):
-        ModeDefinition().executor_def_named("dask")
+    with pytest.raises(KeyError, match="kubernetes"):
+        ModeDefinition().executor_def_named("kubernetes")
 
 
 def test_an_invalid_mode_name_is_refused() -> None:
@@ -122,20 +126,22 @@ def test_executor_and_storage_lists_are_validated() -> None:
         DagsterInvalidDefinitionError, match="executor_defs must hold ExecutorDefinition objects"
     ):
         ModeDefinition("m", executor_defs=["in_process"])  # type: ignore[list-item]
+    # the same definition listed twice is kept once; two definitions with one name are an error
+    twice = ModeDefinition("m", executor_defs=[in_process_executor, in_process_executor])
+    assert twice.executor_defs == [in_process_executor]
+    impostor = ExecutorDefinition("in_process", None, in_process_executor.executor_creation_fn)
     with pytest.raises(
         DagsterInvalidDefinitionError, match='two executor_defs are named "in_process"'
     ):
-        ModeDefinition("m", executor_defs=[in_process_executor, in_process_executor])
+        ModeDefinition("m", executor_defs=[in_process_executor, impostor])
     with pytest.raises(
         DagsterInvalidDefinitionError, match="system_storage_defs must hold SystemStorageDefinition"
     ):
         ModeDefinition("m", system_storage_defs=[mem_intermediate_storage])  # type: ignore[list-item]
-    with pytest.raises(
-        DagsterInvalidDefinitionError, match='two intermediate_storage_defs are named "in_memory"'
-    ):
-        ModeDefinition(
-            "m", intermediate_storage_defs=[mem_intermediate_storage, mem_intermediate_storage]
-        )
+    twice = ModeDefinition(
+        "m", intermediate_storage_defs=[mem_intermediate_storage, mem_intermediate_storage]
+    )
+    assert twice.intermediate_storage_defs == [mem_intermediate_storage]
 
 
 def test_storage_and_executor_definitions_validate_themselves() -> None:

@@ -25,6 +25,7 @@ from notebook_pipelines import (
     solid,
 )
 from notebook_pipelines.config import ConfigTypeKind, Shape, validate_config
+from notebook_pipelines.definitions.executor import dask_available
 from notebook_pipelines.definitions.run_config_schema import run_config_schema
 
 
@@ -89,7 +90,8 @@ def test_the_top_level_entries() -> None:
 def test_execution_is_a_selector_of_the_mode_executors_defaulting_to_in_process() -> None:
     execution = entry(schema_of(simple), "execution")
     assert execution.config_type.kind == ConfigTypeKind.SELECTOR
-    assert set(fields(execution.config_type)) == {"in_process", "multiprocess"}
+    with_extra = {"dask"} if dask_available() else set()
+    assert set(fields(execution.config_type)) == {"in_process", "multiprocess", *with_extra}
     assert not execution.is_required
     assert execution.default_value == {"in_process": {}}
     in_process_retries = entry(schema_of(simple), "execution", "in_process", "config", "retries")
