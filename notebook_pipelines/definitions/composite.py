@@ -14,7 +14,7 @@ from . import display
 from .composition import InputMappingNode, InvokedSolidOutputHandle, run_composition
 from .graph import Graph, build_graph
 from .io import InputDefinition, InputMapping, OutputDefinition, OutputMapping
-from .node import NodeDefinition, definition_list
+from .node import NodeDefinition, definition_list, positional_order
 
 
 class ConfigMapping:
@@ -240,7 +240,7 @@ def _make_composite(
         dependencies=context.dependencies(),
         description=description or inspect.getdoc(fn),
         tags=tags,
-        positional_inputs=[d.name for d in input_defs],
+        positional_inputs=positional_order(params, input_defs),
     )
 
 

@@ -189,6 +189,14 @@ class PendingInvocation:
         definition = self.definition
         positional = definition.positional_inputs
         if len(args) > len(positional):
+            keyword_only = [d.name for d in definition.input_defs if d.name not in positional]
+            if keyword_only:
+                raise DagsterInvalidDefinitionError(
+                    f'{owner}: solid "{name}" was called with {len(args)} positional arguments, '
+                    f"but only {len(positional)} of its inputs {positional} have a position (its "
+                    f"function's parameters); the inputs {keyword_only} have none. Use keyword "
+                    "args instead."
+                )
             raise DagsterInvalidDefinitionError(
                 f'{owner}: solid "{name}" takes {len(positional)} input(s) {positional}, but was '
                 f"called with {len(args)} positional arguments."

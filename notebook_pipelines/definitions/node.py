@@ -117,6 +117,19 @@ class NodeDefinition:
         return f"<{type(self).__name__} {self.name}>"
 
 
+def positional_order(
+    param_names: Sequence[str], input_defs: Sequence[InputDefinition]
+) -> list[str]:
+    """The inputs a positional call in a composition body binds, in order: the function's
+    parameters that are inputs, in the function's order (not the order of ``input_defs``); then,
+    if exactly one input has no parameter (it arrives through ``**kwargs``, or is a Nothing input),
+    that one, as it is unambiguous. Several such inputs can only be given by keyword."""
+    names = {d.name for d in input_defs}
+    ordered = [p for p in param_names if p in names]
+    rest = [d.name for d in input_defs if d.name not in ordered]
+    return ordered + rest if len(rest) == 1 else ordered
+
+
 def definition_list(value: Any, what: str, owner: str) -> list[Any]:
     """``value`` as a list; a single definition or a string where a list belongs is an error."""
     if isinstance(value, (list, tuple)):

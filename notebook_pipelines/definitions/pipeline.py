@@ -47,7 +47,8 @@ class PipelineDefinition:
         _parent_pipeline_def: PipelineDefinition | None = None,
         _solid_selection: Sequence[str] | None = None,
     ):
-        self.name = check_valid_name(name or "pipeline", "pipeline")
+        # a pipeline given no name is "__pipeline", as in the reference
+        self.name = check_valid_name(name or "__pipeline", "pipeline")
         owner = f'pipeline "{self.name}"'
         self.description = description
         self.hook_defs = frozenset(hook_defs or ())
@@ -59,11 +60,17 @@ class PipelineDefinition:
         self.tags = validate_tags(tags, owner)
         self.parent_pipeline_def = _parent_pipeline_def
         self.solid_selection = list(_solid_selection) if _solid_selection is not None else None
+        _check_unique_definition_names(owner, self.graph)
         _check_inputs_have_sources(owner, self.graph, is_subset=_parent_pipeline_def is not None)
         _check_resources(owner, self.graph, self.mode_definitions)
         self.defining_module: str = (
             _parent_pipeline_def.defining_module if _parent_pipeline_def else _caller_module()
         )
+
+    @property
+    def display_name(self) -> str:
+        """The name shown to people (the reference's name for it); the same as :attr:`name`."""
+        return self.name
 
     # --- structure ---------------------------------------------------------------------------
 
@@ -319,6 +326,27 @@ def _presets(
                 f"does not have (modes: {', '.join(sorted(mode_names))})."
             )
     return presets
+
+
+def _check_unique_definition_names(owner: str, graph: Graph) -> None:
+    """One name, one definition, at every depth: two different definitions with one name (say
+    inside two composites) would be confused wherever definitions are looked up by name."""
+    first_use: dict[str, tuple[NodeDefinition, str]] = {}
+
+    def visit(graph: Graph, prefix: str) -> None:
+        for name in graph.order:
+            definition = graph.solids[name].definition
+            handle = f"{prefix}{name}"
+            seen = first_use.setdefault(definition.name, (definition, handle))
+            if seen[0] is not definition:
+                raise DagsterInvalidDefinitionError(
+                    f'{owner}: two different solid definitions are named "{definition.name}" '
+                    f'(at solids "{seen[1]}" and "{handle}"); rename one of them.'
+                )
+            if isinstance(definition, CompositeSolidDefinition):
+                visit(definition.graph, f"{handle}.")
+
+    visit(graph, "")
 
 
 def _check_inputs_have_sources(

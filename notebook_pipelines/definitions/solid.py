@@ -17,7 +17,7 @@ from ..errors import DagsterInvalidDefinitionError, DagsterInvariantViolationErr
 from ..user_events import AssetMaterialization, ExpectationResult, Materialization, Output
 from .io import InputDefinition, OutputDefinition
 from .names import check_valid_name
-from .node import NodeDefinition, definition_list
+from .node import NodeDefinition, definition_list, positional_order
 from .types import resolve_dagster_type
 
 ComputeFn = Callable[[Any, dict[str, Any]], Iterable[Any]]
@@ -173,7 +173,7 @@ def _make_solid(
         description=description or inspect.getdoc(fn),
         tags=tags,
         required_resource_keys=required_resource_keys,
-        positional_inputs=[d.name for d in resolved_inputs],
+        positional_inputs=positional_order([p.name for p in params[1:]], resolved_inputs),
         version=version,
     )
 
@@ -200,7 +200,7 @@ def _make_lambda_solid(
         compute_fn=compute,
         output_defs=[out],
         description=description or inspect.getdoc(fn),
-        positional_inputs=[d.name for d in resolved_inputs],
+        positional_inputs=positional_order([p.name for p in params], resolved_inputs),
     )
 
 

@@ -453,6 +453,70 @@ def test_too_many_positional_arguments() -> None:
     )
 
 
+def test_positional_arguments_follow_the_functions_parameters_not_input_defs() -> None:
+    @lambda_solid(input_defs=[InputDefinition("b"), InputDefinition("a")])
+    def minus(a: int, b: int) -> int:
+        return a - b
+
+    @solid(input_defs=[InputDefinition("b"), InputDefinition("a")])
+    def minus_ctx(context: Any, a: int, b: int) -> int:
+        return a - b
+
+    @pipeline
+    def reversed_defs() -> None:
+        minus(one(), two())
+        minus_ctx(one(), two())
+
+    assert minus.positional_inputs == ["a", "b"] == minus_ctx.positional_inputs
+    result = execute_pipeline(reversed_defs)
+    assert result.result_for_solid("minus").output_value() == -1
+    assert result.result_for_solid("minus_ctx").output_value() == -1
+
+
+def test_the_one_input_without_a_parameter_comes_last() -> None:
+    @lambda_solid(input_defs=[InputDefinition("b"), InputDefinition("a")])
+    def minus_kw(a: int, **kwargs: int) -> int:
+        return a - kwargs["b"]
+
+    @pipeline
+    def one_kwarg() -> None:
+        minus_kw(one(), two())
+
+    assert minus_kw.positional_inputs == ["a", "b"]
+    assert execute_pipeline(one_kwarg).result_for_solid("minus_kw").output_value() == -1
+
+
+def test_several_inputs_without_parameters_take_keywords_only() -> None:
+    @lambda_solid(input_defs=[InputDefinition("b"), InputDefinition("a"), InputDefinition("c")])
+    def add_kw(a: int, **kwargs: int) -> int:
+        return a + kwargs["b"] + kwargs["c"]
+
+    assert add_kw.positional_inputs == ["a"]
+    with pytest.raises(DagsterInvalidDefinitionError) as excinfo:
+
+        @pipeline
+        def ambiguous() -> None:
+            add_kw(one(), two(), two())
+
+    message = str(excinfo.value)
+    assert message.startswith('pipeline "ambiguous": solid "add_kw" was called with 3 positional')
+    assert "the inputs ['b', 'c'] have none. Use keyword args instead." in message
+
+    @pipeline
+    def by_keyword() -> None:
+        add_kw(one(), b=two(), c=two())
+
+    assert execute_pipeline(by_keyword).result_for_solid("add_kw").output_value() == 5
+
+
+def test_a_composites_positional_inputs_follow_its_parameters() -> None:
+    @composite_solid(input_defs=[InputDefinition("b"), InputDefinition("a")])
+    def minus_both(a: int, b: int) -> Any:
+        return add(a, b)
+
+    assert minus_both.positional_inputs == ["a", "b"]
+
+
 def test_an_input_given_twice() -> None:
     with pytest.raises(
         DagsterInvalidDefinitionError, match='input "a" of solid "add" was given twice'

@@ -152,8 +152,53 @@ def test_the_same_definition_listed_twice_is_fine() -> None:
     assert [s.name for s in twice.solids] == ["emit"]
 
 
-def test_default_name_is_pipeline() -> None:
-    assert PipelineDefinition([emit]).name == "pipeline"
+def test_two_definitions_with_one_name_inside_composites_are_refused() -> None:
+    @lambda_solid
+    def noop() -> None:
+        pass
+
+    @composite_solid(name="same")
+    def first() -> None:
+        noop()
+
+    @composite_solid(name="same")
+    def second() -> None:
+        noop()
+
+    @composite_solid
+    def wrapper() -> None:
+        second()
+
+    @composite_solid
+    def top() -> None:
+        wrapper()
+        first()
+
+    with pytest.raises(DagsterInvalidDefinitionError) as excinfo:
+        PipelineDefinition([top], name="dupes")
+    assert str(excinfo.value) == (
+        'pipeline "dupes": two different solid definitions are named "same" (at solids '
+        '"top.wrapper.same" and "top.same"); rename one of them.'
+    )
+
+    # the same definition used at several depths is fine
+    @composite_solid
+    def again() -> None:
+        first()
+
+    @composite_solid
+    def both() -> None:
+        again()
+        first()
+
+    assert PipelineDefinition([both], name="reuse").name == "reuse"
+
+
+def test_default_name_is_dunder_pipeline() -> None:
+    nameless = PipelineDefinition([emit])
+    assert nameless.name == "__pipeline"
+    assert nameless.display_name == "__pipeline"
+    assert PipelineDefinition([emit], name="named").display_name == "named"
 
 
 # --- definition-time errors -------------------------------------------------------------------------
