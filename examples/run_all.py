@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import zmq
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from traitlets.config import Config
 
 EXAMPLES = Path(__file__).resolve().parent
 SKIP_TAG = "skip-in-tests"
@@ -45,6 +47,15 @@ def example_notebooks() -> list[Path]:
     return sorted(EXAMPLES.glob("*.ipynb"))
 
 
+def _encrypted_kernels() -> Config:
+    """The kernels' traffic encrypted (CurveZMQ keys provisioned by the kernel manager, where the
+    kernel declares support, as ipykernel does): the kernel then does not warn that it runs over
+    TCP without encryption."""
+    config = Config()
+    config.KernelManager.transport_encryption = "auto" if zmq.has("curve") else "disabled"
+    return config
+
+
 def execute_notebook(path: Path, timeout: int = 300) -> Executed:
     """Run ``path`` in a fresh kernel with the examples folder as working directory, skipping the
     cells tagged ``skip-in-tests``. Errors are returned, not raised."""
@@ -56,6 +67,7 @@ def execute_notebook(path: Path, timeout: int = 300) -> Executed:
         kernel_name=kernel,
         resources={"metadata": {"path": str(EXAMPLES)}},
         skip_cells_with_tag=SKIP_TAG,
+        config=_encrypted_kernels(),
     )
     started = time.monotonic()
     error = None
