@@ -13,6 +13,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from tests.executors.processes import default_sigint
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,6 +76,7 @@ def _spawn(project: Path, multiprocess: bool) -> pexpect.spawn:
         encoding="utf-8",
         timeout=60,
         dimensions=(40, 200),
+        preexec_fn=default_sigint,  # the Ctrl-C test's ^C, also when pytest's shell ignores it
     )
 
 

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from notebook_pipelines import (
     pipeline,
     reexecute_pipeline,
 )
+from tests.executors.processes import default_sigint, kill_tree, wait_for
 
 SCRIPT = """
 import sys, time
@@ -56,14 +56,15 @@ def test_ctrl_c_cancels_the_run_and_keeps_every_event(tmp_path: Path) -> None:
     script.write_text(textwrap.dedent(SCRIPT))
     marker = tmp_path / "started"
     home = tmp_path / "home"
-    proc = subprocess.Popen([sys.executable, str(script), str(home), str(marker)])
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert proc.poll() is None, "the run ended before its slow step started"
-        assert time.monotonic() < deadline, "the slow step never started"
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=30) == 42
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(home), str(marker)], preexec_fn=default_sigint
+    )
+    try:
+        wait_for(marker.exists, 120, "the slow step started", proc)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 42
+    finally:
+        kill_tree(proc)
 
     instance = DagsterInstance.local_temp(home)
     (run,) = instance.get_runs()

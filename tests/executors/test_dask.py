@@ -26,7 +26,7 @@ from notebook_pipelines import (  # noqa: E402
 from notebook_pipelines.definitions.pipeline import PipelineDefinition  # noqa: E402
 from notebook_pipelines.testing.executor_suite import ExecutorSuite, SuiteRunner  # noqa: E402
 
-from .processes import descendants, survivors  # noqa: E402
+from .processes import default_sigint, descendants, kill_tree, survivors, wait_for  # noqa: E402
 
 pytestmark = [pytest.mark.dask, pytest.mark.slow]
 
@@ -389,23 +389,19 @@ def test_ctrl_c_stops_the_local_cluster_and_cancels_the_run(tmp_path: Path) -> N
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=default_sigint,
     )
     try:
-        deadline = time.monotonic() + 60
-        while not list(marks.glob("sleeping-*")) and time.monotonic() < deadline:
-            assert proc.poll() is None, "the run ended before its step slept"
-            time.sleep(0.05)
+        wait_for(lambda: bool(list(marks.glob("sleeping-*"))), 120, "the step slept", proc)
         (sleeping,) = marks.glob("sleeping-*")
         children = descendants(proc.pid)  # the nannies and the worker processes
         assert int(sleeping.read_text()) in children
         proc.send_signal(signal.SIGINT)
         start = time.monotonic()
-        assert proc.wait(30) == 130
+        assert proc.wait(60) == 130
         assert time.monotonic() - start < 10, "the interrupted run took too long to exit"
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        kill_tree(proc)
     assert not survivors(children), "Dask processes outlived the run"
     instance = DagsterInstance.local_temp(str(tmp_path / "instance"))
     (run,) = instance.get_runs()

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from notebook_pipelines.storage.runs import PipelineRunStatus
 from notebook_pipelines.testing.executor_suite import ExecutorSuite
 
 from . import multiprocess_pipelines as mp
-from .processes import survivors
+from .processes import default_sigint, kill_tree, survivors, wait_for
 
 MULTIPROCESS: dict[str, Any] = {"execution": {"multiprocess": {"config": {"max_concurrent": 2}}}}
 # the suite checks the stored run config equals the one given, so it names the storage the
@@ -113,19 +112,16 @@ def test_ctrl_c_stops_every_worker_and_cancels_the_run(tmp_path: Path) -> None:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=default_sigint,
     )
     try:
-        deadline = time.monotonic() + 30
-        while len(list(marks.iterdir())) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: len(list(marks.iterdir())) >= 2, 120, "both steps sleep", proc)
         workers = [int(p.read_text()) for p in marks.iterdir()]
         assert len(workers) == 2, "both steps should be sleeping in their workers"
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(30) == 130
+        assert proc.wait(60) == 130
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        kill_tree(proc)
     assert not survivors(workers), "worker processes outlived the run"
     instance = DagsterInstance.local_temp(str(tmp_path / "instance"))
     (run,) = instance.get_runs()

@@ -21,6 +21,7 @@ from notebook_pipelines import (
     solid,
 )
 from notebook_pipelines.jupyter import session
+from tests.executors.processes import sigint_raises
 
 
 @solid
@@ -109,7 +110,7 @@ def test_each_run_gets_a_live_widget(
 
 def test_ctrl_c_cancels_the_run_and_the_widget_says_so(shell: InteractiveShell) -> None:
     session.configure(widget=True)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt), sigint_raises():
         execute_pipeline(interrupted_pipe)
     widget = session.last_widget()
     assert widget is not None
