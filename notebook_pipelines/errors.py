@@ -29,6 +29,11 @@ error travels as :class:`SerializableErrorInfo`.
     ├── DagsterRunNotFoundError                  no run with that id in the instance
     ├── DagsterEventLogInvalidForRun             the event log cannot be read for a run
     ├── DagsterInstanceError                     an instance's home or database cannot be used
+    ├── DagsterEnvironmentError                  the machine failed, not user code nor the engine
+    │   └── DagsterStorageError                  a stored file cannot be written or read (names it)
+    │       ├── DagsterStorageFullError          ... the disk is full (ENOSPC, EDQUOT, EFBIG)
+    │       ├── DagsterReadOnlyStorageError      ... the history is read-only: it can only be read
+    │       └── DagsterCorruptIntermediateError  ... a stored output is damaged (run, step, output)
     ├── DagsterNotebookError                     a notebook solid's notebook cannot be run or read
     │   └── DagsterNotebookExecutionError        a cell of the notebook raised (names the cell)
     ├── DagsterDebuggerError                     a step's debugger was quit (q), or no one can answer
@@ -226,6 +231,51 @@ class DagsterInstanceError(DagsterError):
     ``instance.yaml`` is unreadable, or one of its SQLite files is not SQLite, belongs to another
     program or was written by a newer notebook-pipelines. The message names the path and what to do;
     nothing on disk is changed when this is raised."""
+
+
+class DagsterEnvironmentError(DagsterError):
+    """A fault of the environment, not of the user's code nor of the engine: a full or read-only
+    disk, a damaged stored file. The engine fails the step (``STEP_FAILURE``) with this error's
+    message instead of crashing; the message names the file and, where known, the run, the step
+    and the output."""
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles with its attributes (processes, Dask)
+        return (type(self), (str(self),), dict(self.__dict__))
+
+
+class DagsterStorageError(DagsterEnvironmentError):
+    """A file of the instance's storage (an intermediate, a database, a compute log) cannot be
+    written or read. ``path`` is the file; ``run_id``, ``step_key`` and ``output_name`` say whose
+    it is when known."""
+
+    def __init__(
+        self,
+        message: str,
+        path: str | None = None,
+        run_id: str | None = None,
+        step_key: str | None = None,
+        output_name: str | None = None,
+    ):
+        super().__init__(message)
+        self.path = path
+        self.run_id = run_id
+        self.step_key = step_key
+        self.output_name = output_name
+
+
+class DagsterStorageFullError(DagsterStorageError):
+    """The disk (or the quota, or the file-size limit) is full: nothing more could be written.
+    Nothing half-written is left as if it were valid."""
+
+
+class DagsterReadOnlyStorageError(DagsterStorageError):
+    """The instance's history is on a read-only disk (an archive, a colleague's copy): it can be
+    read (runs, events, logs), but what writes (executing, re-executing, deleting) cannot work."""
+
+
+class DagsterCorruptIntermediateError(DagsterStorageError):
+    """A stored step output cannot be read back (truncated, overwritten, not what was written).
+    The message names the run, the step, the output and the file."""
 
 
 class DagsterExecutionInterruptedError(DagsterError):

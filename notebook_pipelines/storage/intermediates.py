@@ -38,9 +38,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..definitions.serialization import SerializationStrategy
-from ..errors import DagsterInvariantViolationError, DagsterStepOutputNotFoundError
+from ..errors import (
+    DagsterCorruptIntermediateError,
+    DagsterInvariantViolationError,
+    DagsterStepOutputNotFoundError,
+    DagsterStorageError,
+)
 from ..events import ObjectStoreOperationResultData, ObjectStoreOperationType, StepOutputHandle
 from ..user_events import EventMetadataEntry
+from .faults import storage_error
 from .file_manager import LocalFileManager
 from .keys import check_key_part
 from .object_store import (
@@ -186,6 +192,8 @@ class ObjectStoreIntermediateStorage(IntermediateStorage):
         self.run_id = check_key_part(run_id, "run id")
         self._root_parts = self._parts_for_run(run_id)
         self._entries: dict[StepOutputHandle, _Entry] = {}
+        # outputs copied from another run: (that run's id, the source file), for messages
+        self._copied_from: dict[StepOutputHandle, tuple[str, str]] = {}
 
     @property
     def is_persistent(self) -> bool:
@@ -225,6 +233,10 @@ class ObjectStoreIntermediateStorage(IntermediateStorage):
             value = self.object_store.get_object(entry.key, _strategy(dagster_type))
         except ObjectNotFoundError:
             raise self._not_found(step_output_handle, self.run_id, entry.address) from None
+        except DagsterCorruptIntermediateError as error:
+            raise self._corrupt(step_output_handle, entry.address, error) from error.__cause__
+        except DagsterStorageError as error:
+            raise self._fault(error, "read", step_output_handle, entry.address) from error
         return value, entry.get_op
 
     def get_intermediate(
@@ -239,7 +251,10 @@ class ObjectStoreIntermediateStorage(IntermediateStorage):
         value: Any,
     ) -> ObjectStoreOperationResultData:
         entry = self._entries.get(step_output_handle) or self._entry(step_output_handle)
-        self.object_store.set_object(entry.key, value, _strategy(dagster_type))
+        try:
+            self.object_store.set_object(entry.key, value, _strategy(dagster_type))
+        except DagsterStorageError as error:
+            raise self._fault(error, "store", step_output_handle, entry.address) from error
         return entry.set_op
 
     def has_intermediate(self, step_output_handle: StepOutputHandle) -> bool:
@@ -269,7 +284,11 @@ class ObjectStoreIntermediateStorage(IntermediateStorage):
         if not self.object_store.has_object(source_key):
             raise self._not_found(step_output_handle, run_id, source_address)
         if source_key != entry.key:
-            self.object_store.cp_object(source_key, entry.key)
+            try:
+                self.object_store.cp_object(source_key, entry.key)
+            except DagsterStorageError as error:
+                raise self._fault(error, "copy", step_output_handle, entry.address) from error
+            self._copied_from[step_output_handle] = (run_id, source_address)
         return ObjectStoreOperationResultData(
             _CP,
             step_output_handle.output_name,
@@ -290,6 +309,49 @@ class ObjectStoreIntermediateStorage(IntermediateStorage):
             f'No value stored for output "{handle.output_name}" of step "{handle.step_key}" '
             f"in run {run_id} (looked at {address}). The step may not have run or succeeded, or "
             "the stored value was deleted.",
+            step_key=handle.step_key,
+            output_name=handle.output_name,
+        )
+
+    def _fault(
+        self, error: DagsterStorageError, doing: str, handle: StepOutputHandle, address: str
+    ) -> DagsterStorageError:
+        """``error`` again, with the run, step and output in its message and attributes."""
+        cause = error.__cause__
+        what = f'{doing} output "{handle.output_name}" of step "{handle.step_key}" of run {self.run_id}'
+        if cause is None:  # raised by a store without an OSError behind it: keep its message
+            return type(error)(
+                f"Cannot {what}: {error}",
+                path=error.path or address,
+                run_id=self.run_id,
+                step_key=handle.step_key,
+                output_name=handle.output_name,
+            )
+        kept = "Nothing was kept of the partial value." if doing != "read" else ""
+        return storage_error(
+            cause,
+            what,
+            error.path or address,
+            run_id=self.run_id,
+            step_key=handle.step_key,
+            output_name=handle.output_name,
+            kept=kept,
+        )
+
+    def _corrupt(
+        self, handle: StepOutputHandle, address: str, error: DagsterCorruptIntermediateError
+    ) -> DagsterCorruptIntermediateError:
+        cause = error.__cause__
+        problem = str(error) if cause is None else f"{type(cause).__name__}: {cause}"
+        origin = self._copied_from.get(handle)
+        copied = "" if origin is None else f" (copied from run {origin[0]}, {origin[1]})"
+        return DagsterCorruptIntermediateError(
+            f'The stored value of output "{handle.output_name}" of step "{handle.step_key}" of '
+            f"run {self.run_id} cannot be read back: the file {address}{copied} is damaged "
+            f'({problem}). Re-execute step "{handle.step_key}" too, so that it stores the '
+            "value again.",
+            path=address,
+            run_id=self.run_id,
             step_key=handle.step_key,
             output_name=handle.output_name,
         )

@@ -10,7 +10,10 @@ Subclass a suite and provide its fixture; pytest then runs every test of the sui
 
 - :class:`RunStorageSuite` — fixture ``storage``: a fresh, empty :class:`RunStorage`;
 - :class:`EventLogStorageSuite` — fixture ``storage``: a fresh, empty :class:`EventLogStorage`;
-- :class:`InstanceSuite` — fixture ``instance``: a fresh, empty :class:`DagsterInstance`.
+- :class:`InstanceSuite` — fixture ``instance``: a fresh, empty :class:`DagsterInstance`;
+- :class:`StreamingObjectStoreSuite` — fixture ``store``: a fresh, empty
+  :class:`~notebook_pipelines.storage.object_store.StreamingObjectStore` (files handed out as file
+  objects: the local filesystem now, fsspec/S3 later).
 
 Records read back must compare equal (``==``) to what was written, so a backend that serialises
 must round-trip every field.
@@ -26,6 +29,7 @@ from typing import Any
 import pytest
 
 from ..errors import (
+    DagsterCorruptIntermediateError,
     DagsterInvariantViolationError,
     DagsterRunNotFoundError,
     SerializableErrorInfo,
@@ -43,6 +47,7 @@ from ..events import (
 )
 from ..storage.event_log import EventLogStorage
 from ..storage.instance import DagsterInstance
+from ..storage.object_store import ObjectNotFoundError, StreamingObjectStore
 from ..storage.runs import (
     PipelineRun,
     PipelineRunStatus,
@@ -50,7 +55,7 @@ from ..storage.runs import (
     RunStorage,
 )
 
-__all__ = ["EventLogStorageSuite", "InstanceSuite", "RunStorageSuite"]
+__all__ = ["EventLogStorageSuite", "InstanceSuite", "RunStorageSuite", "StreamingObjectStoreSuite"]
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -594,3 +599,78 @@ class InstanceSuite:
         assert instance.file_manager_directory("r1") == os.path.join(root, "storage", "r1", "files")
         with pytest.raises(DagsterInvariantViolationError, match="run id"):
             instance.intermediates_directory("../escape")
+
+
+# --- streaming object stores -----------------------------------------------------------------------
+
+
+class _Boom(Exception):
+    pass
+
+
+class StreamingObjectStoreSuite:
+    """Every :class:`StreamingObjectStore` behaves like this. Provide a ``store`` fixture."""
+
+    def test_values_round_trip(self, store: StreamingObjectStore) -> None:
+        key = store.key_for_paths(["r1", "intermediates", "a.compute", "result"])
+        value = {"n": list(range(10)), "b": b"\x00" * 100}
+        store.set_object(key, value)
+        assert store.has_object(key)
+        assert store.get_object(key) == value
+
+    def test_streams_write_and_read_back(self, store: StreamingObjectStore) -> None:
+        key = store.key_for_paths(["r1", "files", "blob"])
+        with store.open_for_write(key) as file:
+            for _ in range(4):
+                file.write(b"x" * 1000)
+        with store.open_for_read(key) as file:
+            assert file.read() == b"x" * 4000
+        with store.open_for_write(key, "w") as text:
+            text.write("é")
+        with store.open_for_read(key, "r") as text:
+            assert text.read() == "é"
+
+    def test_a_failed_write_keeps_the_old_value_and_nothing_else(
+        self, store: StreamingObjectStore
+    ) -> None:
+        key = store.key_for_paths(["r1", "intermediates", "a.compute", "result"])
+        store.set_object(key, "old")
+        with pytest.raises(_Boom), store.open_for_write(key) as file:
+            file.write(b"half a value")
+            raise _Boom()
+        assert store.get_object(key) == "old"
+        new = store.key_for_paths(["r1", "intermediates", "a.compute", "other"])
+        with pytest.raises(_Boom), store.open_for_write(new):
+            raise _Boom()
+        assert not store.has_object(new)
+
+    def test_reading_a_missing_key_raises_not_found(self, store: StreamingObjectStore) -> None:
+        key = store.key_for_paths(["r1", "nothing"])
+        with pytest.raises(ObjectNotFoundError), store.open_for_read(key):
+            pass  # pragma: no cover
+        with pytest.raises(ObjectNotFoundError):
+            store.get_object(key)
+
+    def test_a_damaged_value_raises_corrupt_naming_the_file(
+        self, store: StreamingObjectStore
+    ) -> None:
+        key = store.key_for_paths(["r1", "intermediates", "a.compute", "result"])
+        store.set_object(key, list(range(1000)))
+        with store.open_for_read(key) as file:
+            data = file.read()
+        with store.open_for_write(key) as file:
+            file.write(data[: len(data) // 2])
+        with pytest.raises(DagsterCorruptIntermediateError) as raised:
+            store.get_object(key)
+        assert raised.value.path == store.uri_for_key(key)
+        assert store.uri_for_key(key) in str(raised.value)
+
+    def test_copy_and_remove(self, store: StreamingObjectStore) -> None:
+        src = store.key_for_paths(["r1", "intermediates", "a.compute", "result"])
+        dst = store.key_for_paths(["r2", "intermediates", "a.compute", "result"])
+        store.set_object(src, [1, 2])
+        assert store.cp_object(src, dst) == store.uri_for_key(dst)
+        assert store.get_object(dst) == [1, 2]
+        store.rm_object(src)
+        assert not store.has_object(src)
+        store.rm_object(src)  # nothing there: no error
