@@ -226,17 +226,20 @@ def _check_binding(owner: str, solid_name: str, input_name: str, value: Any) -> 
             f'{owner}: input "{input_name}" of solid "{solid_name}" received all the outputs of a '
             f"multi-output solid; pick one, e.g. outputs.{value._fields[0]}."
         )
+    # "a list containing invalid types" is the reference's phrase, which users match
+    lead = f"{owner}: "
     if isinstance(value, (list, tuple)) and value:
         items = list(value)
         if all(isinstance(v, InvokedSolidOutputHandle) for v in items):
             return items
+        lead += "a list containing invalid types was given: "
         if any(isinstance(v, InputMappingNode) for v in items):
             raise DagsterInvalidDefinitionError(
-                f'{owner}: input "{input_name}" of solid "{solid_name}" fans in a composite '
+                f'{lead}input "{input_name}" of solid "{solid_name}" fans in a composite '
                 "input; fan-in takes only outputs of solids."
             )
     raise DagsterInvalidDefinitionError(
-        f'{owner}: input "{input_name}" of solid "{solid_name}" received {value!r}. Inside a '
+        f'{lead}input "{input_name}" of solid "{solid_name}" received {value!r}. Inside a '
         "composition body an input must be the output of another solid (or a list of outputs "
         "to fan in); supply constant values through run config (solids.<name>.inputs) instead."
     )

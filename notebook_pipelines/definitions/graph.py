@@ -181,6 +181,8 @@ def _input_source(
                 f"Nothing), not {input_type.display_name}."
             )
         refs = tuple(_output_ref(where, solids, d) for d in dep.dependencies)
+        for ref in refs:
+            _check_no_nothing_in_fan_in(where, solids, alias, input_name, ref)
         return InputSource(refs, is_fan_in=True)
     raise DagsterInvalidDefinitionError(
         f"{where}: expected a DependencyDefinition or MultiDependencyDefinition, got {dep!r}"
@@ -189,6 +191,28 @@ def _input_source(
 
 def _is_list(dagster_type: Any) -> bool:
     return bool(dagster_type.is_list)
+
+
+def _check_no_nothing_in_fan_in(
+    where: str, solids: dict[str, Solid], alias: str, input_name: str, ref: OutputRef
+) -> None:
+    """A Nothing output has no value to gather into a list: in a fan-in it can only feed a
+    Nothing input (an ordering). (A single dependency of a value input on a Nothing output, such
+    as a ``-> None`` solid, stays accepted: the input receives None.)"""
+    input_type = solids[alias].definition.input_def_named(input_name).dagster_type
+    output_type = solids[ref.solid_name].definition.output_def_named(ref.output_name).dagster_type
+    if not output_type.is_nothing or input_type.is_nothing:
+        return
+    # the reference's sentence first (its notation [X] for a list), then ours
+    expected = (
+        f"[{input_type.inner_type.display_name}]" if input_type.is_list else input_type.display_name
+    )
+    raise DagsterInvalidDefinitionError(
+        f'Input "{input_name}" expects a value of type {expected} and output "{ref.output_name}" '
+        f'returns type Nothing. {where} depends on output "{ref.output_name}" of solid '
+        f'"{ref.solid_name}", which is of type Nothing and has no value to pass; only a Nothing input '
+        "(which orders a solid after another) can depend on it."
+    )
 
 
 def _output_ref(where: str, solids: dict[str, Solid], dep: DependencyDefinition) -> OutputRef:

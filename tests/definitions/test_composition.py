@@ -296,6 +296,31 @@ def test_fan_in_of_a_composite_input_is_refused() -> None:
             return total([x, one()])
 
 
+def test_a_list_with_composite_inputs_or_constants_contains_invalid_types() -> None:
+    with pytest.raises(DagsterInvalidDefinitionError) as excinfo:
+
+        @composite_solid(input_defs=[InputDefinition("x", Int)])
+        def wrapper(x: Any) -> Any:
+            return total([one(), x])
+
+    assert str(excinfo.value) == (
+        'composite solid "wrapper": a list containing invalid types was given: input "items" of '
+        'solid "total" fans in a composite input; fan-in takes only outputs of solids.'
+    )
+    with pytest.raises(DagsterInvalidDefinitionError) as excinfo:
+
+        @pipeline
+        def constants() -> None:
+            total([one(), 3])
+
+    message = str(excinfo.value)
+    assert message.startswith(
+        'pipeline "constants": a list containing invalid types was given: input "items" of solid '
+        '"total" received [InvokedSolidOutputHandle('
+    )
+    assert "supply constant values through run config" in message
+
+
 def test_an_empty_list_is_not_a_fan_in() -> None:
     with pytest.raises(
         DagsterInvalidDefinitionError, match=r'input "items" of solid "total" received \[\]'
