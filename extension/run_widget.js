@@ -2,9 +2,13 @@
 // The kernel sends `steps` once and then only the changed steps in `step_updates`;
 // `initialize` merges those deltas into the model's `steps` (locally, not saved back), and every
 // view redraws from `steps`. While a run goes on, the elapsed time ticks here between the
-// kernel's updates. The buttons send {type: "reexecute"} and the query box {type:
-// "preview_query"} messages; the kernel answers through traits (`query_preview`, `message`, and
-// the new run's state once it follows it).
+// kernel's updates.
+// The buttons send {type: "reexecute"} and the query box {type:
+// "preview_query"} (picked steps: {type: "preview_steps"}) messages; the kernel answers through
+// traits (`query_preview` with the steps and why they cannot be re-executed, `message`, and the
+// new run's state once it follows it). A button is enabled only for a selection the kernel has
+// checked (`failed_selection`, `query_preview`); why not is shown next to it. `compact` widgets
+// (a second run in one cell) show a one-line summary that expands on click.
 
 const STATUS_LABEL = {
   pending: "pending",
@@ -56,11 +60,29 @@ function render({ model, el }) {
   const title = h("span", "np-title");
   const status = h("span", "np-status");
   const bar = h("div", "np-progress");
-  const barFill = h("div", "np-progress-fill");
-  bar.appendChild(barFill);
+  const SEGMENTS = ["succeeded", "failed", "skipped", "canceled"];
+  const segments = {};
+  for (const kind of SEGMENTS) {
+    segments[kind] = h("div", `np-progress-fill np-progress-${kind}`);
+    segments[kind].dataset.kind = kind;
+    bar.appendChild(segments[kind]);
+  }
   const counts = h("span", "np-counts");
   const elapsed = h("span", "np-elapsed");
-  header.append(title, status, bar, counts, elapsed);
+  const expand = h("span", "np-expand");
+  header.append(expand, title, status, bar, counts, elapsed);
+  let expanded = !model.get("compact");
+  header.addEventListener("click", () => {
+    if (!model.get("compact")) return;
+    expanded = !expanded;
+    drawCompact();
+  });
+  function drawCompact() {
+    const compact = !!model.get("compact") && !expanded;
+    el.classList.toggle("np-compact", compact);
+    expand.textContent = model.get("compact") ? (compact ? "▸" : "▾") : "";
+    expand.title = compact ? "show this run" : "fold";
+  }
 
   const runs = h("div", "np-runs");
   const toolbar = h("div", "np-toolbar");
@@ -70,6 +92,9 @@ function render({ model, el }) {
   query.type = "text";
   query.placeholder = "selection, e.g. *clean+ or load.compute";
   const queryPreview = h("span", "np-query-preview");
+  const failedReason = h("div", "np-failed-reason");
+  const definitionNote = h("div", "np-definition");
+  const staleNote = h("div", "np-stale");
   const message = h("div", "np-message");
   toolbar.append(failedButton, selectedButton, query, queryPreview);
 
@@ -78,13 +103,14 @@ function render({ model, el }) {
   const list = h("div", "np-steps");
   const detail = h("div", "np-detail");
   body.append(graph, list);
-  el.append(header, runs, toolbar, message, body, detail);
+  el.append(header, runs, staleNote, toolbar, failedReason, definitionNote, message, body, detail);
 
   let graphNodes = {}; // solid handle -> <g class="node">
   let chosen = new Set(); // step keys picked with ctrl/shift-click, for "Re-execute selected"
   let localSelected = model.get("selected_step") || ""; // shown at once, before the kernel answers
   let elapsedBase = 0;
   let elapsedAt = performance.now();
+  let preview = {}; // the kernel's check of the query's (or the picked steps') selection
 
   function keyOfHandle(handle) {
     const steps = model.get("steps") || {};
@@ -97,7 +123,8 @@ function render({ model, el }) {
       if (chosen.has(key)) chosen.delete(key);
       else chosen.add(key);
       query.value = "";
-      showPreview({ steps: [...chosen] });
+      showPreview({ steps: [...chosen], pending: true });
+      if (chosen.size) model.send({ type: "preview_steps", steps: [...chosen] });
       onSteps();
       drawToolbar();
       return;
@@ -160,8 +187,16 @@ function render({ model, el }) {
     el.dataset.status = runStatus;
     el.dataset.runId = model.get("run_id") || "";
     const p = model.get("progress") || { done: 0, total: 0 };
-    barFill.style.width = p.total ? `${(100 * p.done) / p.total}%` : "0%";
-    counts.textContent = `${p.done}/${p.total} steps`;
+    for (const kind of SEGMENTS) {
+      const n = p[kind] === undefined ? (kind === "succeeded" ? p.done : 0) : p[kind];
+      segments[kind].style.width = p.total ? `${(100 * n) / p.total}%` : "0%";
+      segments[kind].title = `${n} ${kind}`;
+    }
+    const parts = SEGMENTS.filter((k) => p[k]).map((k) => `${p[k]} ${k}`);
+    const left = p.total - p.done;
+    if (left && FINISHED.has(runStatus)) parts.push(`${left} not run`);
+    else if (left) parts.push(`${left} to go`);
+    counts.textContent = `${p.done}/${p.total} steps${parts.length ? ` (${parts.join(", ")})` : ""}`;
     drawElapsed();
     drawToolbar();
   }
@@ -197,27 +232,53 @@ function render({ model, el }) {
     const busy = !!model.get("busy");
     const steps = model.get("steps") || {};
     const anyNotSucceeded = Object.values(steps).some((s) => s.status !== "succeeded");
-    failedButton.disabled = !(can && finished && !busy && anyNotSucceeded);
-    selectedButton.disabled = !(can && finished && !busy && (chosen.size || query.value.trim()));
+    const failed = model.get("failed_selection") || {};
+    const failedProblem = finished && anyNotSucceeded ? failed.problem || "" : "";
+    failedButton.disabled = !(can && finished && !busy && anyNotSucceeded && !failedProblem);
+    failedButton.title = failedProblem
+      ? `Cannot re-execute the failed steps: ${failedProblem}`
+      : "Run again every step that did not succeed, reusing the others' outputs";
+    failedReason.textContent = can && failedProblem ? `Re-execute failed: ${failedProblem}` : "";
+    failedReason.style.display = failedReason.textContent ? "" : "none";
+    // a selection counts once the kernel has checked it: steps, no error, no problem
+    const wanted = chosen.size ? "" : query.value;
+    const checked =
+      !preview.pending &&
+      (preview.query || "") === wanted &&
+      (preview.steps || []).length > 0 &&
+      !preview.error &&
+      !preview.problem;
+    selectedButton.disabled = !(can && finished && !busy && checked);
+    selectedButton.title = preview.problem
+      ? `Cannot re-execute this selection: ${preview.problem}`
+      : "Run again the steps picked (ctrl/shift-click) or the query's selection";
     toolbar.style.display = can ? "" : "none";
-    failedButton.title = "Run again every step that did not succeed, reusing the others' outputs";
-    selectedButton.title = "Run again the steps picked (ctrl/shift-click) or the query's selection";
+    definitionNote.textContent = can && finished ? model.get("definition_note") || "" : "";
+    definitionNote.style.display = definitionNote.textContent ? "" : "none";
+    staleNote.textContent = model.get("stale_note") || "";
+    staleNote.style.display = staleNote.textContent ? "" : "none";
   }
 
-  function showPreview(preview) {
-    queryPreview.classList.toggle("np-query-error", !!preview.error);
+  function showPreview(shown) {
+    preview = shown || {};
+    const bad = preview.error || preview.problem;
+    queryPreview.classList.toggle("np-query-error", !!bad);
+    const steps = preview.steps || [];
     if (preview.error) {
       queryPreview.textContent = preview.error;
-    } else if (preview.steps && preview.steps.length) {
-      queryPreview.textContent = `${preview.steps.length} step(s): ${preview.steps.join(", ")}`;
+    } else if (steps.length) {
+      const list = `${steps.length} step(s): ${steps.join(", ")}`;
+      queryPreview.textContent = preview.problem ? `${list}. Cannot re-execute: ${preview.problem}` : list;
     } else {
       queryPreview.textContent = "";
     }
+    drawToolbar();
   }
 
   let queryTimer = null;
   query.addEventListener("input", () => {
     chosen = new Set();
+    preview = { pending: true };
     onSteps();
     drawToolbar();
     clearTimeout(queryTimer);
@@ -339,7 +400,11 @@ function render({ model, el }) {
     drawHeader();
     drawRuns();
   }
-  const onPreview = () => showPreview(model.get("query_preview") || {});
+  const onPreview = () => {
+    const answer = model.get("query_preview") || {};
+    // an answer to an older query (or to steps picked since) is not the current selection
+    if (chosen.size ? answer.query === "" : answer.query === query.value) showPreview(answer);
+  };
   function onSelectedFromKernel() {
     localSelected = model.get("selected_step") || "";
     onSteps();
@@ -363,7 +428,10 @@ function render({ model, el }) {
     ["query_preview", onPreview],
     ["message", drawMessage],
   ];
-  for (const name of ["status", "progress", "pipeline_name", "can_reexecute", "busy"]) {
+  handlers.push(["compact", drawCompact]);
+  const headerTraits = ["status", "progress", "pipeline_name", "can_reexecute", "busy"];
+  headerTraits.push("failed_selection", "definition_note", "stale_note");
+  for (const name of headerTraits) {
     handlers.push([name, drawHeader]);
   }
   for (const [name, fn] of handlers) model.on(`change:${name}`, fn);
@@ -372,6 +440,7 @@ function render({ model, el }) {
   }, 100);
 
   onElapsed();
+  drawCompact();
   drawHeader();
   drawRuns();
   drawMessage();

@@ -252,11 +252,15 @@ def load_ipython_extension(ipython: object) -> None:
 
 def __getattr__(name: str) -> _typing.Any:
     """Names of the notebook layer, imported on first use (``import notebook_pipelines`` stays free
-    of IPython and widgets): ``RunWidget``."""
+    of IPython and widgets): ``RunWidget``, ``last_result``."""
     if name == "RunWidget":
         from .jupyter.widget import RunWidget
 
         return RunWidget
+    if name == "last_result":
+        from .jupyter.session import last_result
+
+        return last_result
     raise AttributeError(f"module 'notebook_pipelines' has no attribute {name!r}")
 
 
@@ -407,6 +411,7 @@ __all__ = [
     "input_hydration_config",
     "intermediate_storage",
     "lambda_solid",
+    "last_result",
     "load_ipython_extension",
     "load_step_inputs",
     "local_file_manager",

@@ -199,8 +199,13 @@ class RunModel:
         return delta
 
     def progress(self) -> dict[str, int]:
-        done = sum(1 for s in self.steps.values() if s.status in DONE)
-        return {"done": done, "total": len(self.steps)}
+        """Steps done out of all, and how many ended in each way (the progress bar shows
+        succeeded, failed, skipped and canceled steps apart, never a failed run in full green)."""
+        counts = {status: 0 for status in sorted(DONE)}
+        for state in self.steps.values():
+            if state.status in counts:
+                counts[state.status] += 1
+        return {"done": sum(counts.values()), "total": len(self.steps), **counts}
 
     def elapsed(self) -> float:
         """Seconds since the run started: up to now while it goes on, to its last event after."""

@@ -6,7 +6,9 @@
   disk when the run config chooses no storage. ``execute_solid`` and friends are left alone.
 - In a kernel, ``execute_pipeline``/``reexecute_pipeline`` display a live :class:`~.widget.RunWidget`
   in the cell that runs them; a re-execution started from a widget's buttons is shown by that
-  widget instead (:func:`following`).
+  widget instead (:func:`following`). From the second run of one cell on, the widgets are compact
+  (a one-line summary that expands on click). :func:`last_result` is the result of the latest run,
+  a re-execution started from a widget's buttons included.
 
 :func:`configure` changes either (``configure(widget=False)``, ``configure(instance=...)``).
 """
@@ -27,6 +29,7 @@ from ..execution.observers import (
 )
 from ..storage.home import home_directory
 from ..storage.instance import DagsterInstance
+from . import current
 from .widget import RunWidget
 
 _state: dict[str, Any] = {
@@ -34,6 +37,8 @@ _state: dict[str, Any] = {
     "instance": None,
     "persist": True,
     "last": None,
+    "last_result": None,
+    "cell": None,  # (execution count, widgets shown in that cell)
     "enabled": False,
 }
 _instances: dict[str, DagsterInstance] = {}
@@ -46,6 +51,7 @@ def enable(shell: Any) -> None:
         _state["widget"] = getattr(shell, "kernel", None) is not None
     _apply_defaults()
     register_run_observer(_observe)
+    current.watch(shell)
     _state["enabled"] = True
 
 
@@ -54,7 +60,15 @@ def disable() -> None:
     choices are forgotten)."""
     unregister_run_observer(_observe)
     set_session_defaults(None)
-    _state.update(widget=None, instance=None, persist=True, last=None, enabled=False)
+    _state.update(
+        widget=None,
+        instance=None,
+        persist=True,
+        last=None,
+        last_result=None,
+        cell=None,
+        enabled=False,
+    )
 
 
 def configure(
@@ -91,6 +105,18 @@ def last_widget() -> RunWidget | None:
     return _state["last"]
 
 
+def last_result() -> Any:
+    """The result of the latest run of this session that ended (``execute_pipeline``,
+    ``reexecute_pipeline`` or a widget's re-execute buttons); None before the first."""
+    return _state["last_result"]
+
+
+def remember_result(result: Any) -> None:
+    """Keep ``result`` as :func:`last_result` (None, a run that raised, is not kept)."""
+    if result is not None:
+        _state["last_result"] = result
+
+
 @contextmanager
 def following(widget: RunWidget) -> Iterator[None]:
     """While inside, the next run started is shown by ``widget`` (no new widget), also when the
@@ -113,16 +139,33 @@ def _observe(start: RunStart) -> RunFinish | None:
     if _following:
         widget = _following[-1]
         widget.follow(start.run_id)
-        return widget.finish
-    if not _state["enabled"] or not _state["widget"]:
+        return _remembering(widget.finish)
+    if not _state["enabled"]:
         return None
-    return _show(start)
+    if not _state["widget"]:
+        return remember_result
+    return _remembering(_show(start))
+
+
+def _remembering(finish: RunFinish) -> RunFinish:
+    def both(result: Any) -> None:
+        remember_result(result)
+        finish(result)
+
+    return both
 
 
 def _show(start: RunStart) -> Callable[[Any], None]:
+    from IPython import get_ipython
     from IPython.display import display
 
     widget = RunWidget.live(start.instance, start.run_id, pipeline=start.pipeline)
+    shell = get_ipython()
+    count = getattr(shell, "execution_count", None)
+    cell = _state["cell"]
+    shown = cell[1] if cell is not None and cell[0] == count else 0
+    _state["cell"] = (count, shown + 1)
+    widget.compact = shown > 0  # from the second run of a cell on: a one-line summary
     _state["last"] = widget
-    display(widget)
+    widget._display = display(widget, display_id=True)
     return widget.finish

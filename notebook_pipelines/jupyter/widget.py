@@ -13,12 +13,18 @@ only the changed steps (``step_updates``, merged by the front end into ``steps``
 
 The front end sends two messages: ``{"type": "preview_query", "query": ...}`` (the answer is the
 ``query_preview`` trait) and ``{"type": "reexecute", "from": "failed" | "selected", "steps": [...],
-"query": ...}``; a re-execution runs in the kernel and this widget follows the new run.
+"query": ...}``; a re-execution runs in the kernel, with the notebook's current definition of the
+pipeline (:mod:`.current`: cells fixed since the run are used, and the widget says which), and this
+widget follows the new run. Selections that cannot work are refused before the click, with the
+reason (:mod:`.widget_selection`).
+
+Displayed, the widget's mime bundle also carries a static HTML summary of the run
+(:mod:`.static_html`), which is what a notebook shows where no widget can be drawn (executed by
+papermill or nbclient and reopened without a kernel, untrusted, on GitHub or nbviewer).
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -30,18 +36,19 @@ import anywidget
 import traitlets
 
 from ..definitions.dot import STATUS_COLORS
-from ..definitions.pipeline import PipelineDefinition
-from ..definitions.selection import select
 from ..errors import DagsterError, DagsterInvariantViolationError
 from ..events import EventRecord, StepOutputHandle
 from ..storage.instance import DagsterInstance
 from ..storage.intermediates import ObjectStoreIntermediateStorage, run_id_root
 from ..storage.object_store import FilesystemObjectStore
 from ..storage.runs import PipelineRunStatus
-from .graph import GraphvizNotFoundError, snapshot_svg
+from .current import CurrentPipeline, current_pipeline, notebook_namespace
+from .graph import GraphvizNotFoundError, snapshot_svg, to_graphviz
 from .notebook_html import notebook_html
 from .previews import OutputReader, output_previews
 from .run_model import RunModel
+from .static_html import progress_text, run_html
+from .widget_selection import preview_selection, selection_problem
 
 __all__ = ["RunWidget", "extension_file"]
 
@@ -91,6 +98,14 @@ class RunWidget(anywidget.AnyWidget):
     step_detail = traitlets.Dict({}).tag(sync=True)
     #: whether the buttons can re-execute (the pipeline's definition is known to the kernel)
     can_reexecute = traitlets.Bool(False).tag(sync=True)
+    #: what "Re-execute failed" would run: {"steps": [...], "problem": why it cannot, or None}
+    failed_selection = traitlets.Dict({}).tag(sync=True)
+    #: which definition the buttons re-execute with ("with the cells as they are now: ...")
+    definition_note = traitlets.Unicode("").tag(sync=True)
+    #: the run uses solids whose cells were re-run with other code since (the stale warning)
+    stale_note = traitlets.Unicode("").tag(sync=True)
+    #: shown as a one-line summary that expands on click (a second run in the same cell)
+    compact = traitlets.Bool(False).tag(sync=True)
     #: a re-execution started from the buttons is running
     busy = traitlets.Bool(False).tag(sync=True)
     #: what the selection query box selects: {"query", "steps": [...], "error"}
@@ -124,6 +139,10 @@ class RunWidget(anywidget.AnyWidget):
         self._listening: str | None = None  # "run" | "all" | None
         self._live = False  # following a run as it goes on (its drawing is made aside)
         self._reader: OutputReader | None = None
+        #: the result of the latest run this widget followed to its end (a re-execution started
+        #: from its buttons included); None for a replayed run
+        self.result: Any = None
+        self._display: Any = None  # the display handle the session showed this widget with
         self.observe(self._on_selected, names="selected_step")
         self.on_msg(self._on_message)
         if run_id:
@@ -164,6 +183,8 @@ class RunWidget(anywidget.AnyWidget):
             self.status = run.status.value
             self._reader = self._stored_reader(run_id)
             self._flush()
+            if run.is_finished:
+                self._check_buttons()
 
     def follow(self, run_id: str | None) -> None:
         """Show run ``run_id`` from now on, live (``None``: the next run of the instance)."""
@@ -189,6 +210,7 @@ class RunWidget(anywidget.AnyWidget):
         with self._lock:
             if result is not None and getattr(result, "run_id", None) == self.run_id:
                 self._reader = _result_reader(result)
+                self.result = result
             run = self._instance.get_run_by_id(self.run_id) if self.run_id else None
             if run is not None and run.is_finished:
                 self._model.end(run.status.value)
@@ -196,6 +218,10 @@ class RunWidget(anywidget.AnyWidget):
                     self.message = "The run was interrupted and canceled; its events are kept."
             self._stop_listening()
             self._flush()
+            if run is not None and run.is_finished:
+                self._check_buttons()
+        if self._display is not None:  # the static fallback of the output: the final state
+            self._display.update(self)
 
     def close(self) -> None:
         with self._lock:
@@ -218,6 +244,7 @@ class RunWidget(anywidget.AnyWidget):
             self.selected_step = ""
             self.step_detail = {}
             self.query_preview = {}
+            self.failed_selection = {}
             if run_id:
                 self._see_run()
 
@@ -253,7 +280,8 @@ class RunWidget(anywidget.AnyWidget):
         snapshot = run.execution_plan_snapshot
         deps = snapshot.get("step_deps") if isinstance(snapshot, Mapping) else None
         self._model.plan(run.step_keys_to_execute or deps or ())
-        self.can_reexecute = self._find_pipeline() is not None
+        self.can_reexecute = self._current() is not None
+        self.stale_note = self._stale_note()
         if not self.svg and isinstance(run.pipeline_snapshot, Mapping):
             if not self._live:  # a stored run: draw it now
                 self._draw(run.run_id, run.pipeline_snapshot)
@@ -413,20 +441,54 @@ class RunWidget(anywidget.AnyWidget):
 
     # --- re-execution ---------------------------------------------------------------------------
 
-    def _find_pipeline(self) -> Any:
-        """The pipeline to re-execute: the one given, or the notebook variable holding a
-        pipeline of this name."""
-        if self._pipeline is not None:
-            return self._pipeline
-        from IPython import get_ipython
-
-        shell = get_ipython()
-        if shell is None or not self.pipeline_name:
+    def _current(self) -> CurrentPipeline | None:
+        """The notebook's current definition of this run's pipeline (:mod:`.current`): the cells
+        as they are now, else the pipeline the run was started with."""
+        if not self.pipeline_name:
             return None
-        for value in reversed(list(shell.user_ns.values())):
-            if isinstance(value, PipelineDefinition) and value.name == self.pipeline_name:
-                return value
-        return None
+        return current_pipeline(self.pipeline_name, self._pipeline)
+
+    def _stale_note(self) -> str:
+        """The stale warning, for the widget: solids of the run's pipeline whose cells were re-run
+        with other code before it started."""
+        from . import strategy
+
+        pipeline = self._pipeline
+        if callable(getattr(pipeline, "get_definition", None)):
+            pipeline = pipeline.get_definition()
+        if pipeline is None:
+            return ""
+        stale = strategy.stale_solids(pipeline, notebook_namespace())
+        if not stale:
+            return ""
+        names = ", ".join(stale)
+        return (
+            f"This run used an old version of {names}: "
+            f"{'its cell was' if len(stale) == 1 else 'their cells were'} re-run with other code "
+            "since the @pipeline cell. Re-execute uses the cells as they are now."
+        )
+
+    def _check_buttons(self) -> None:
+        """What "Re-execute failed" would run and whether it can (shown before the click)."""
+        found = self._current()
+        self.can_reexecute = found is not None
+        if found is None:
+            self.definition_note = ""
+            self.failed_selection = {}
+            return
+        self.definition_note = "Re-execute runs " + found.describe() + "."
+        steps = self._model.failed_or_not_run()
+        run = self._instance.get_run_by_id(self.run_id)
+        problem = None
+        if steps and run is not None:
+            problem = self._problem(found, run, steps)
+        self.failed_selection = {"steps": steps, "problem": problem}
+
+    def _problem(self, found: CurrentPipeline, run: Any, steps: Sequence[str]) -> str | None:
+        try:
+            return selection_problem(found.definition, run, steps, self._instance)
+        except DagsterError as exc:
+            return f"{type(exc).__name__}: {exc}"
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Sequence[Any]) -> None:
         if not isinstance(content, Mapping):
@@ -437,6 +499,10 @@ class RunWidget(anywidget.AnyWidget):
                 self.selected_step = str(content.get("step") or "")
             elif kind == "preview_query":
                 self.query_preview = self._preview_query(str(content.get("query") or ""))
+            elif kind == "preview_steps":
+                self.query_preview = self._preview_steps(
+                    [str(s) for s in content.get("steps") or []]
+                )
             elif kind == "reexecute":
                 self.reexecute(
                     "failed" if content.get("from") == "failed" else "selected",
@@ -447,29 +513,36 @@ class RunWidget(anywidget.AnyWidget):
             self.message = f"{type(exc).__name__}: {exc}"
 
     def _preview_query(self, query: str) -> dict[str, Any]:
-        clauses = _clauses(query)
-        if not clauses:
-            return {"query": query, "steps": []}
+        """The steps ``query`` selects, and why they cannot be re-executed (``problem``)."""
         run = self._instance.get_run_by_id(self.run_id)
-        upstream = self._model.upstream(run.execution_plan_snapshot if run else None)
-        clauses = [_step_clause(clause, upstream) for clause in clauses]
-        try:
-            chosen = select(clauses, upstream, what="step")
-        except DagsterError as exc:
-            return {"query": query, "steps": [], "error": str(exc)}
-        return {"query": query, "steps": [k for k in upstream if k in chosen]}
+        preview = preview_selection(query, run)
+        return self._with_problem(preview, run)
+
+    def _preview_steps(self, steps: list[str]) -> dict[str, Any]:
+        """As :meth:`_preview_query`, for steps picked in the graph or the list."""
+        run = self._instance.get_run_by_id(self.run_id)
+        return self._with_problem({"query": "", "steps": steps}, run)
+
+    def _with_problem(self, preview: dict[str, Any], run: Any) -> dict[str, Any]:
+        steps = preview.get("steps") or []
+        found = self._current()
+        if steps and run is not None and found is not None and not preview.get("error"):
+            preview["problem"] = self._problem(found, run, steps)
+        return preview
 
     def reexecute(
         self, start_from: str = "failed", *, steps: Sequence[str] = (), query: str = ""
     ) -> Any:
         """Re-execute this widget's run — ``"failed"``: every step that did not succeed;
-        ``"selected"``: the steps ``query`` selects, or ``steps`` — and follow the new run.
-        Returns the new run's result (None when nothing was run; :attr:`message` says why)."""
+        ``"selected"``: the steps ``query`` selects, or ``steps`` — with the notebook's current
+        definition of the pipeline, and follow the new run. Returns the new run's result (None
+        when nothing was run; :attr:`message` says why); it is also :attr:`result` and
+        ``last_result()``."""
         from ..api import reexecute_pipeline
         from . import session
 
-        pipeline = self._find_pipeline()
-        if pipeline is None:
+        found = self._current()
+        if found is None:
             self.message = (
                 f'Cannot re-execute: the definition of pipeline "{self.pipeline_name}" is not '
                 "known to this kernel (run the cell defining it, or pass pipeline= to RunWidget)."
@@ -485,16 +558,27 @@ class RunWidget(anywidget.AnyWidget):
                 self.message = "Nothing to re-execute: every step succeeded."
                 return None
         else:
-            selection = self._preview_query(query).get("steps", []) if query else list(steps)
+            preview = preview_selection(query, run) if query else {"steps": list(steps)}
+            if preview.get("error"):
+                self.message = f"Nothing re-executed: {preview['error']}"
+                return None
+            selection = preview.get("steps") or []
             if not selection:
                 self.message = "Nothing selected: select steps in the graph or type a query."
                 return None
-        self.message = f"Re-executing {len(selection)} step(s) of run {run.run_id[:8]}…"
+        problem = self._problem(found, run, selection)
+        if problem is not None:
+            self.message = f"Cannot re-execute: {problem}"
+            return None
+        how = found.describe()
+        self.definition_note = "Re-executing " + how + "."
+        self.message = f"Re-executing {len(selection)} step(s) of run {run.run_id[:8]} {how}…"
         self.busy = True
+        self._pipeline = found.definition  # the new run's pipeline: later changes count from it
         try:
             with session.following(self):
                 result = reexecute_pipeline(
-                    pipeline,
+                    found.definition,
                     run.run_id,
                     run_config=run.run_config,
                     step_selection=selection,
@@ -507,11 +591,52 @@ class RunWidget(anywidget.AnyWidget):
             return None
         finally:
             self.busy = False
+        self.result = result
         self.message = (
-            f"Re-execution of {len(selection)} step(s): "
+            f"Re-execution of {len(selection)} step(s) {how}: "
             f"{'succeeded' if result.success else 'failed'}."
         )
         return result
+
+    # --- display --------------------------------------------------------------------------------
+
+    def static_html(self) -> str:
+        """The run as plain HTML (:mod:`.static_html`), for where no widget is drawn."""
+        svg = ""
+        if self.run_id and self._instance.get_run_by_id(self.run_id) is not None:
+            try:
+                svg = to_graphviz(self.run_id, self._instance).svg()
+            except (GraphvizNotFoundError, DagsterError):
+                svg = ""
+        with self._lock:
+            steps = {key: state.as_dict() for key, state in self._model.steps.items()}
+            progress = self._model.progress()
+        return run_html(
+            pipeline_name=self.pipeline_name,
+            run_id=self.run_id,
+            status=self.status,
+            steps=steps,
+            progress=progress,
+            colors=self.colors,
+            svg=svg,
+            notes=(self.stale_note, self.message),
+        )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if not isinstance(bundle, dict):
+            return bundle
+        bundle = dict(bundle)
+        bundle["text/html"] = self.static_html()
+        bundle["text/plain"] = repr(self)
+
+        return bundle
+
+    def __repr__(self) -> str:
+        return (
+            f"<RunWidget run {self.run_id or '(none yet)'} of pipeline "
+            f'"{self.pipeline_name}": {self.status}, {progress_text(self._model.progress())}>'
+        )
 
 
 def _executed_notebook(data: Any) -> str | None:
@@ -540,22 +665,6 @@ def _tail(path: str, limit: int = TAIL_BYTES) -> str:
         return ""
     text = data.decode("utf-8", "replace")
     return "…" + text if size > limit else text
-
-
-def _step_clause(clause: str, upstream: Mapping[str, Any]) -> str:
-    """A clause naming a solid (``*clean+``) as the clause of its compute step
-    (``*clean.compute+``); step keys are kept."""
-    match = re.fullmatch(r"([*+]*)(.*?)([*+]*)", clause)
-    if match is None:  # pragma: no cover - the pattern matches every string
-        return clause
-    before, core, after = match.groups()
-    if core not in upstream and f"{core}.compute" in upstream:
-        return f"{before}{core}.compute{after}"
-    return clause
-
-
-def _clauses(query: str) -> list[str]:
-    return [c for c in re.split(r"[,\s]+", query.strip()) if c]
 
 
 def _result_reader(result: Any) -> Callable[[str, str], Any]:

@@ -93,11 +93,11 @@ def test_each_run_gets_a_live_widget(
     first = execute_pipeline(small)
     widget = session.last_widget()
     assert widget is not None and widget.run_id == first.run_id
-    assert widget.status == "SUCCESS" and widget.progress == {"done": 2, "total": 2}
+    assert widget.status == "SUCCESS" and widget.progress["succeeded"] == 2
     assert widget.can_reexecute
     widget.selected_step = "plus_one.compute"
     assert widget.step_detail["outputs"] == [{"name": "result", "type": "int", "text": "2"}]
-    assert "RunWidget" in capsys.readouterr().out  # displayed (as text, outside a kernel)
+    assert "RunWidget run" in capsys.readouterr().out  # displayed (as text, outside a kernel)
 
     second = execute_pipeline(small)
     assert session.last_widget() is not widget

@@ -82,7 +82,14 @@ def test_past_failed_run_is_replayed(tmp_path: Path) -> None:
     }
     assert widget.steps["one.compute"]["duration_ms"] >= 0
     assert widget.steps["boom.compute"]["handle"] == "boom"
-    assert widget.progress == {"done": 3, "total": 3}
+    assert widget.progress == {
+        "done": 3,
+        "total": 3,
+        "succeeded": 1,
+        "failed": 1,
+        "skipped": 1,
+        "canceled": 0,
+    }
     assert widget.elapsed > 0
     if HAS_DOT:
         assert "<svg" in widget.svg and "<title>boom</title>" in widget.svg
@@ -151,7 +158,7 @@ def test_live_run_is_throttled_and_complete(tmp_path: Path) -> None:
     assert len(widget.steps) == STEPS
     assert all(step["status"] == "succeeded" for step in widget.steps.values())
     assert all(step["duration_ms"] is not None for step in widget.steps.values())
-    assert widget.progress == {"done": STEPS, "total": STEPS}
+    assert widget.progress["done"] == widget.progress["succeeded"] == STEPS
     assert widget._listening is None and widget._timer is None
 
     widget.selected_step = "s7.compute"
@@ -164,7 +171,7 @@ def test_live_widget_given_a_run_id_replays_what_is_stored(tmp_path: Path) -> No
     instance = DagsterInstance.local_temp(tmp_path)
     result = execute_pipeline(failing, raise_on_error=False, instance=instance)
     widget = RunWidget.live(instance, result.run_id)
-    assert widget.progress == {"done": 3, "total": 3}
+    assert (widget.progress["done"], widget.progress["total"]) == (3, 3)
     assert widget.steps["boom.compute"]["status"] == "failed"
     widget.close()
     assert widget._listening is None
@@ -231,6 +238,7 @@ def test_selection_query_is_previewed_then_reexecuted(tmp_path: Path) -> None:
     assert widget.query_preview == {
         "query": "flaky.compute+",
         "steps": ["flaky.compute", "after.compute"],
+        "problem": None,
     }
     # solid names select their compute steps
     _message(widget, {"type": "preview_query", "query": "*flaky"})
