@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import shlex
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from IPython import get_ipython
@@ -35,8 +36,21 @@ from ..execution.observers import (
 from ..storage.instance import DagsterInstance
 from . import session
 
-#: runs started in this session, oldest first: (run_id, instance, pipeline, failed)
-_runs: list[list[Any]] = []
+
+@dataclass
+class SessionRun:
+    """A run started in this notebook session: its id, instance and pipeline, whether it failed,
+    and the execution count of the cell that started it (None outside a shell)."""
+
+    run_id: str
+    instance: DagsterInstance
+    pipeline: Any
+    failed: bool = False
+    cell: int | None = None
+
+
+#: runs started in this session, oldest first
+_runs: list[SessionRun] = []
 MAX_REMEMBERED = 100
 
 
@@ -80,23 +94,30 @@ def disable() -> None:
 
 
 def _remember(start: RunStart) -> RunFinish:
-    entry = [start.run_id, start.instance, start.pipeline, False]
+    shell = get_ipython()
+    cell = getattr(shell, "execution_count", None) if shell is not None else None
+    entry = SessionRun(start.run_id, start.instance, start.pipeline, cell=cell)
     _runs.append(entry)
     del _runs[:-MAX_REMEMBERED]
 
     def finish(result: Any) -> None:
-        entry[3] = result is None or not getattr(result, "success", True)
+        entry.failed = result is None or not getattr(result, "success", True)
 
     return finish
+
+
+def session_runs() -> list[SessionRun]:
+    """The runs started in this session, oldest first (the last :data:`MAX_REMEMBERED`)."""
+    return list(_runs)
 
 
 def find_pipeline(name: str) -> Any:
     """The pipeline called ``name``: the one a run of this session was started with, else the
     latest notebook variable holding a pipeline of that name."""
-    for _run_id, _instance, pipeline, _failed in reversed(_runs):
-        definition = pipeline
-        if callable(getattr(pipeline, "get_definition", None)):
-            definition = pipeline.get_definition()
+    for entry in reversed(_runs):
+        definition = entry.pipeline
+        if callable(getattr(definition, "get_definition", None)):
+            definition = definition.get_definition()
         if isinstance(definition, PipelineDefinition) and definition.name == name:
             return definition
     shell = get_ipython()
@@ -123,22 +144,22 @@ def resolve(line: str) -> tuple[str, str, DagsterInstance, Any]:
         raise UsageError("usage: %pipeline_debug [RUN_ID] [STEP_KEY]")
     if args:
         run_id = args[0]
-        known = [r for r in _runs if r[0] == run_id]
-        instance = known[-1][1] if known else session.session_instance()
-        pipeline = known[-1][2] if known else None
+        known = [r for r in _runs if r.run_id == run_id]
+        instance = known[-1].instance if known else session.session_instance()
+        pipeline = known[-1].pipeline if known else None
         if instance.get_run_by_id(run_id) is None:
             raise UsageError(
                 f'%pipeline_debug: no run "{run_id}" in the instance at '
                 f"{instance.root_directory} (see %pipeline_runs for its runs)."
             )
     else:
-        failed = [r for r in _runs if r[3]]
+        failed = [r for r in _runs if r.failed]
         if not failed:
             raise UsageError(
                 "%pipeline_debug: no run of this notebook session failed; name one: "
                 "%pipeline_debug RUN_ID [STEP_KEY] (see %pipeline_runs)."
             )
-        run_id, instance, pipeline, _ = failed[-1]
+        run_id, instance, pipeline = failed[-1].run_id, failed[-1].instance, failed[-1].pipeline
     if len(args) == 2:
         step_key = args[1]
     else:

@@ -36,7 +36,7 @@ from IPython.display import display
 
 from ..reconstruct import register_reconstruction_strategy
 from ..storage.instance import DagsterInstance
-from . import cell_modules, debug, session
+from . import cell_modules, debug, session, tracebacks
 from .preload import defined_names, preload_header
 from .runs import parse_runs_line, runs_table
 from .strategy import notebook_strategy, set_shell
@@ -223,3 +223,4 @@ def load_ipython_extension(ipython: Any) -> None:
     register_reconstruction_strategy(notebook_strategy)
     session.enable(ipython)
     debug.enable()  # context.pdb / breakpoint() through the kernel's stdin; %pipeline_debug
+    tracebacks.install(ipython)  # pipeline errors show the user's code first; %pipeline_tb
