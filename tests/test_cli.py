@@ -394,6 +394,15 @@ def test_unknown_run_id_is_one_paragraph(cli: Cli) -> None:
         assert_one_paragraph_error(cli(*command), '"no-such-run"', "runs list")
 
 
+def test_a_run_id_prefix_shorter_than_4_characters_is_refused_as_such(cli: Cli) -> None:
+    run_id = run_id_of(cli.execute())
+    for command in (["runs", "show", run_id[:3]], ["runs", "reexecute", "abc"]):
+        result = cli(*command)
+        assert_one_paragraph_error(result, "at least 4 characters", "runs list")
+        assert "No run with id" not in result.err
+    assert cli("runs", "show", run_id[:4]).code == 0
+
+
 def test_runs_logs_shows_captured_stdout_and_stderr(cli: Cli) -> None:
     run_id = run_id_of(cli.execute())
     result = cli("runs", "logs", run_id, "a.compute")

@@ -26,21 +26,26 @@ def find_run(instance: DagsterInstance, run_id: str) -> PipelineRun:
     """Run ``run_id``, or the one run whose id starts with it (at least 4 characters).
 
     Raises :class:`DagsterRunNotFoundError` (naming the id and the instance) when there is none,
-    :class:`DagsterInvariantViolationError` when a prefix is ambiguous.
+    :class:`DagsterInvariantViolationError` when a prefix is shorter than 4 characters or
+    ambiguous.
     """
     run = instance.get_run_by_id(run_id)
     if run is not None:
         return run
-    if len(run_id) >= _MIN_PREFIX:
-        matches = [r for r in instance.get_runs() if r.run_id.startswith(run_id)]
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            shown = ", ".join(r.run_id for r in matches[:5])
-            raise DagsterInvariantViolationError(
-                f'Run id prefix "{run_id}" matches {len(matches)} runs ({shown}'
-                f"{', ...' if len(matches) > 5 else ''}); give more of the id."
-            )
+    if len(run_id) < _MIN_PREFIX:
+        raise DagsterInvariantViolationError(
+            f'Run id prefix "{run_id}" is too short: a prefix must have at least {_MIN_PREFIX} '
+            "characters (`notebook-pipelines runs list` shows the runs' ids)."
+        )
+    matches = [r for r in instance.get_runs() if r.run_id.startswith(run_id)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        shown = ", ".join(r.run_id for r in matches[:5])
+        raise DagsterInvariantViolationError(
+            f'Run id prefix "{run_id}" matches {len(matches)} runs ({shown}'
+            f"{', ...' if len(matches) > 5 else ''}); give more of the id."
+        )
     raise DagsterRunNotFoundError(
         f'No run with id "{run_id}" in the instance at {instance.root_directory}. '
         "`notebook-pipelines runs list` lists the runs there (the instance is "
