@@ -60,7 +60,8 @@ class ComputeLogManager:
     def log_paths(self, run_id: str, step_key: str) -> ComputeLogPaths:
         """The files of step ``step_key`` of run ``run_id`` (whether or not they exist)."""
         base = os.path.join(
-            self._instance.compute_logs_directory(run_id), check_key_part(step_key, "step key")
+            self._instance.compute_logs_directory(run_id),
+            check_key_part(step_key, "step key", reserve=max(len(s) for s in SUFFIXES)),
         )
         return ComputeLogPaths(base + SUFFIXES[0], base + SUFFIXES[1])
 

@@ -135,3 +135,21 @@ def test_a_disk_filled_by_someone_else_refuses_even_a_small_output(small_tmpfs: 
         store.set_intermediate(None, other, list(range(100_000)))
     assert not store.has_intermediate(other)
     assert not [p for p in (small_tmpfs / "store").rglob(".*") if p.is_file()]
+
+
+# --- names too long for a file name -----------------------------------------------------------------
+
+
+def test_a_step_key_too_long_for_a_file_name_fails_in_storage_naming_it(tmp_path: Path) -> None:
+    from notebook_pipelines.errors import DagsterInvariantViolationError
+    from notebook_pipelines.storage.keys import check_key_part
+
+    nested = "o" * 140 + "." + "i" * 140 + ".compute"  # composites nest: each name fits, not this
+    store = storage(tmp_path, "run1")
+    with pytest.raises(DagsterInvariantViolationError, match="at most 255 bytes") as raised:
+        store.set_intermediate(None, StepOutputHandle(nested, "result"), 1)
+    assert nested in str(raised.value)
+    check_key_part("s" * 251, "step key", reserve=4)
+    with pytest.raises(DagsterInvariantViolationError, match="251 before the 4-byte suffix"):
+        check_key_part("s" * 252, "step key", reserve=4)
+    assert not list(tmp_path.rglob("*"))  # nothing was created
