@@ -1,7 +1,8 @@
 """The Dask executor passes the executor conformance suite on a real ``LocalCluster`` (worker
 processes), runs on a scheduler and workers started as separate processes with the ``dask``
-command line, starts (and stops) a local cluster of its own, and says how to install the extra
-when ``dask.distributed`` is missing."""
+command line, starts (and stops) a local cluster of its own — also from a script whose pipeline
+names no mode (the default mode offers ``dask``) — and says how to install the extra when
+``dask.distributed`` is missing."""
 
 from __future__ import annotations
 
@@ -263,6 +264,61 @@ def test_importing_the_package_does_not_import_dask() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+SCRIPT_WITHOUT_A_MODE = """\
+from notebook_pipelines import DagsterInstance, execute_pipeline, pipeline, reconstructable, solid
+
+
+@solid
+def numbers(_context):
+    return [1, 2, 3]
+
+
+@solid
+def total(_context, numbers):
+    return sum(numbers) * 10
+
+
+@pipeline
+def on_dask():
+    total(numbers())
+
+
+RUN_CONFIG = {
+    "execution": {
+        "dask": {"config": {"cluster": {"local": {"n_workers": 1, "threads_per_worker": 1}}}}
+    },
+    "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+}
+
+if __name__ == "__main__":
+    with DagsterInstance.get() as instance:
+        result = execute_pipeline(reconstructable(on_dask), run_config=RUN_CONFIG, instance=instance)
+    engine = [e.message for e in result.event_list if e.event_type_value == "ENGINE_EVENT"]
+    print("RESULT", result.success, result.output_for_solid("total"))
+    print("CLUSTER", any("local Dask cluster" in m and "(1 worker" in m for m in engine))
+"""
+
+
+def test_a_script_runs_a_pipeline_with_no_mode_on_dask(tmp_path: Path) -> None:
+    """The short form, as a user writes it: a script file whose pipeline names no mode asks for
+    ``execution: {dask: ...}``; the run starts (and stops) a one-worker local cluster."""
+    script = tmp_path / "on_dask.py"
+    script.write_text(SCRIPT_WITHOUT_A_MODE)
+    env = {**os.environ, "NOTEBOOK_PIPELINES_HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "RESULT True 60" in done.stdout, (done.stdout, done.stderr)
+    assert "CLUSTER True" in done.stdout, (done.stdout, done.stderr)
 
 
 def test_persistent_instance_with_compute_logs_captured_in_the_workers(
