@@ -81,6 +81,12 @@ class StepFailure:
     step_key: str
     run_id: str
     error: SerializableErrorInfo | None
+    pid: int | None = None
+
+    @property
+    def in_worker(self) -> bool:
+        """Whether the step ran in another process (a worker process, a Dask worker)."""
+        return self.pid is not None and self.pid != os.getpid()
 
 
 def find_step_failure(
@@ -102,7 +108,7 @@ def find_step_failure(
             data = event.event_specific_data
             error = getattr(data, "error", None)
             if _matches(error, value):
-                return StepFailure(str(event.step_key), entry.run_id, error)
+                return StepFailure(str(event.step_key), entry.run_id, error, event.pid)
     return None
 
 
@@ -241,7 +247,8 @@ def render(shell: Any, etype: type[BaseException], value: BaseException, tb: Any
     files = [f.tb_frame.f_code.co_filename for f in frames]
     if not any(name.startswith(_PACKAGE) for name in files):
         raise LookupError("not an error of a pipeline")
-    if not isinstance(value, DagsterError) and files[-1].startswith(_PACKAGE):
+    raiser = [n for n in files if n.startswith(_PACKAGE) or not is_library(n, shell)]
+    if not isinstance(value, DagsterError) and raiser and raiser[-1].startswith(_PACKAGE):
         raise LookupError("raised by notebook_pipelines itself: shown in full")
     failure = find_step_failure(shell, value)
     worker = _worker_error(shell, value, frames[skip:], failure)
@@ -284,20 +291,20 @@ def render(shell: Any, etype: type[BaseException], value: BaseException, tb: Any
 def _worker_error(
     shell: Any, value: BaseException, frames: list[TracebackType], failure: StepFailure | None
 ) -> SerializableErrorInfo | None:
-    """The user's exception as the worker saw it, when the step failed in another process: a
-    ``DagsterSubprocessError``, or an exception whose traceback here has no user frame below
-    ours (it was raised again from the worker's error)."""
-    if failure is None or failure.error is None:
+    """The user's exception as the worker saw it, when the step failed in another process and
+    the traceback here does not reach the user's code that raised (a ``DagsterSubprocessError``,
+    or the exception raised again from the worker's error)."""
+    if failure is None or failure.error is None or not failure.in_worker:
         return None
+    if isinstance(value, DagsterSubprocessError):
+        return user_error(failure.error)
     seen_ours = False
     for entry in frames:
         filename = entry.tb_frame.f_code.co_filename
         if filename.startswith(_PACKAGE):
             seen_ours = True
         elif seen_ours and not is_library(filename, shell):
-            return (
-                None if not isinstance(value, DagsterSubprocessError) else user_error(failure.error)
-            )
+            return None
     return user_error(failure.error)
 
 

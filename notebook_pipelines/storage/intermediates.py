@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..definitions.serialization import SerializationStrategy
+from ..definitions.serialization import _PICKLE_REFUSALS, SerializationStrategy
 from ..errors import (
     DagsterCorruptIntermediateError,
     DagsterInvariantViolationError,
@@ -255,6 +255,11 @@ class ObjectStoreIntermediateStorage(IntermediateStorage):
             self.object_store.set_object(entry.key, value, _strategy(dagster_type))
         except DagsterStorageError as error:
             raise self._fault(error, "store", step_output_handle, entry.address) from error
+        except _PICKLE_REFUSALS as error:
+            # the message says it all (the step's failure shows it, not the pickler's own error)
+            raise DagsterInvariantViolationError(
+                unpicklable_output_message(step_output_handle, error)
+            ) from None
         return entry.set_op
 
     def has_intermediate(self, step_output_handle: StepOutputHandle) -> bool:
@@ -496,4 +501,18 @@ def create_filesystem_system_storage(
             _filesystem_store(init_context.instance, base_dir), run_id_root, run_id
         ),
         file_manager,
+    )
+
+
+def unpicklable_output_message(handle: StepOutputHandle, error: BaseException) -> str:
+    """Why an output cannot be stored (it cannot be pickled) and how to keep it in memory."""
+    solid_name = handle.step_key.removesuffix(".compute")
+    return (
+        f'Output "{handle.output_name}" of solid "{solid_name}" (step "{handle.step_key}") cannot '
+        f"be stored: {type(error).__name__}: {error}. This run stores outputs on disk "
+        "(filesystem intermediates: a notebook session does so by default, so that a failed "
+        "step can be re-executed), and a value such as a database connection, a lock or an open "
+        "file cannot be written. Keep it in memory: run in process with "
+        "run_config={'intermediate_storage': {'in_memory': {}}}, or make it a resource "
+        "(@resource, listed in the solid's required_resource_keys) that the solids use."
     )
