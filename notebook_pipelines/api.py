@@ -484,17 +484,24 @@ def _prepare_reexecution(
         persist_for_session=persist_for_session,
     )
     run_config, env = fit.run_config, fit.env
-    step_keys = None
+    step_keys: list[str] | None = None
     if step_selection is not None:
         parent_deps = (parent.execution_plan_snapshot or {}).get("step_deps")
         if parent_deps is None:
             raise DagsterInvariantViolationError(
                 f"Run {parent_run_id} has no stored execution plan to select steps from."
             )
-        chosen = select(
-            list(step_selection), {k: set(v) for k, v in parent_deps.items()}, what="step"
-        )
-        step_keys = [k for k in parent_deps if k in chosen]
+        deps = {k: set(v) for k, v in parent_deps.items()}
+        chosen = select(list(step_selection), deps, what="step")
+        # in the order of the selection, clause by clause: the run follows it within a level
+        step_keys = []
+        seen: set[str] = set()
+        for clause in step_selection:
+            picked = select([clause], deps, what="step") if len(step_selection) > 1 else chosen
+            for key in parent_deps:
+                if key in picked and key not in seen:
+                    seen.add(key)
+                    step_keys.append(key)
     plan = ExecutionPlan.build(pipeline_def, env, step_keys)
     root_run_id = parent.root_run_id or parent.run_id
     run_tags = {

@@ -8,9 +8,11 @@ holds ``context.log`` messages that are not Dagster events).
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +61,22 @@ FAILURE_EVENTS = frozenset(
         DagsterEventType.STEP_FAILURE,
     }
 )
+#: what a step's compute emits (``is_step_event``): not its hooks' events, not engine events
+STEP_EVENTS = frozenset(
+    {
+        DagsterEventType.STEP_START,
+        DagsterEventType.STEP_RESTARTED,
+        DagsterEventType.STEP_INPUT,
+        DagsterEventType.STEP_OUTPUT,
+        DagsterEventType.OBJECT_STORE_OPERATION,
+        DagsterEventType.STEP_MATERIALIZATION,
+        DagsterEventType.STEP_EXPECTATION_RESULT,
+        DagsterEventType.STEP_SUCCESS,
+        DagsterEventType.STEP_FAILURE,
+        DagsterEventType.STEP_SKIPPED,
+        DagsterEventType.STEP_UP_FOR_RETRY,
+    }
+)
 HOOK_EVENTS = frozenset(
     {DagsterEventType.HOOK_COMPLETED, DagsterEventType.HOOK_ERRORED, DagsterEventType.HOOK_SKIPPED}
 )
@@ -73,9 +91,31 @@ class StepKind(str, enum.Enum):
 # --- event-specific data -------------------------------------------------------------------------
 
 
+class _TupleAccess:
+    """Namedtuple-style access to a record's fields, in declaration order (``data[1]``, unpacking,
+    ``len``), as the reference's event data are namedtuples."""
+
+    __slots__ = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f.name) for f in dataclasses.fields(self))  # type: ignore[arg-type]
+
+    def __getitem__(self, index: int | slice) -> Any:
+        return self._values()[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(dataclasses.fields(self))  # type: ignore[arg-type]
+
+    def _asdict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+
 @serializable
 @dataclass(frozen=True)
-class StepOutputHandle:
+class StepOutputHandle(_TupleAccess):
     """Names one output of one step: where a value lives in intermediate storage."""
 
     step_key: str
@@ -84,7 +124,7 @@ class StepOutputHandle:
 
 @serializable
 @dataclass(frozen=True)
-class TypeCheckData:
+class TypeCheckData(_TupleAccess):
     """The outcome of a type check on an input or output."""
 
     success: bool
@@ -95,7 +135,7 @@ class TypeCheckData:
 
 @serializable
 @dataclass(frozen=True)
-class StepInputData:
+class StepInputData(_TupleAccess):
     """Data of ``STEP_INPUT``."""
 
     input_name: str
@@ -104,7 +144,7 @@ class StepInputData:
 
 @serializable
 @dataclass(frozen=True)
-class StepOutputData:
+class StepOutputData(_TupleAccess):
     """Data of ``STEP_OUTPUT``."""
 
     step_output_handle: StepOutputHandle
@@ -117,7 +157,7 @@ class StepOutputData:
 
 @serializable
 @dataclass(frozen=True)
-class UserFailureData:
+class UserFailureData(_TupleAccess):
     """What a user's ``Failure`` said."""
 
     label: str
@@ -127,7 +167,7 @@ class UserFailureData:
 
 @serializable
 @dataclass(frozen=True)
-class StepFailureData:
+class StepFailureData(_TupleAccess):
     """Data of ``STEP_FAILURE``: the error as plain data and, for ``Failure``, its metadata."""
 
     error: SerializableErrorInfo | None
@@ -136,7 +176,7 @@ class StepFailureData:
 
 @serializable
 @dataclass(frozen=True)
-class StepRetryData:
+class StepRetryData(_TupleAccess):
     """Data of ``STEP_UP_FOR_RETRY``."""
 
     error: SerializableErrorInfo | None
@@ -145,7 +185,7 @@ class StepRetryData:
 
 @serializable
 @dataclass(frozen=True)
-class StepSuccessData:
+class StepSuccessData(_TupleAccess):
     """Data of ``STEP_SUCCESS``."""
 
     duration_ms: float
@@ -153,7 +193,7 @@ class StepSuccessData:
 
 @serializable
 @dataclass(frozen=True)
-class StepMaterializationData:
+class StepMaterializationData(_TupleAccess):
     """Data of ``STEP_MATERIALIZATION``."""
 
     materialization: AssetMaterialization | Materialization
@@ -161,7 +201,7 @@ class StepMaterializationData:
 
 @serializable
 @dataclass(frozen=True)
-class StepExpectationResultData:
+class StepExpectationResultData(_TupleAccess):
     """Data of ``STEP_EXPECTATION_RESULT``."""
 
     expectation_result: ExpectationResult
@@ -179,7 +219,7 @@ class ObjectStoreOperationType(str, enum.Enum):
 
 @serializable
 @dataclass(frozen=True)
-class ObjectStoreOperationResultData:
+class ObjectStoreOperationResultData(_TupleAccess):
     """Data of ``OBJECT_STORE_OPERATION``: which value moved, where, how."""
 
     op: ObjectStoreOperationType
@@ -191,7 +231,7 @@ class ObjectStoreOperationResultData:
 
 @serializable
 @dataclass(frozen=True)
-class EngineEventData:
+class EngineEventData(_TupleAccess):
     """Data of ``ENGINE_EVENT`` (and of pipeline start/success/failure)."""
 
     metadata_entries: tuple[Any, ...] = ()
@@ -202,7 +242,7 @@ class EngineEventData:
 
 @serializable
 @dataclass(frozen=True)
-class PipelineFailureData:
+class PipelineFailureData(_TupleAccess):
     """Data of ``PIPELINE_FAILURE`` and ``PIPELINE_INIT_FAILURE``."""
 
     error: SerializableErrorInfo | None
@@ -210,7 +250,7 @@ class PipelineFailureData:
 
 @serializable
 @dataclass(frozen=True)
-class HookErroredData:
+class HookErroredData(_TupleAccess):
     """Data of ``HOOK_ERRORED``."""
 
     error: SerializableErrorInfo
@@ -244,7 +284,8 @@ class DagsterEvent:
 
     @property
     def is_step_event(self) -> bool:
-        return self.step_key is not None
+        """An event of a step's compute (``STEP_EVENTS``; hook and engine events are not)."""
+        return self.event_type_value in _STEP_EVENT_VALUES
 
     @property
     def is_pipeline_event(self) -> bool:
@@ -395,6 +436,8 @@ def event_level(event: DagsterEvent) -> int:
         return logging.ERROR
     return logging.DEBUG
 
+
+_STEP_EVENT_VALUES = frozenset(t.value for t in STEP_EVENTS)
 
 _ERROR_TYPES = frozenset(
     {"STEP_FAILURE", "PIPELINE_FAILURE", "PIPELINE_INIT_FAILURE", "HOOK_ERRORED"}

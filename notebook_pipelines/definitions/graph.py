@@ -177,7 +177,7 @@ def _input_source(
         input_type = solids[alias].definition.input_def_named(input_name).dagster_type
         if not (input_type.is_nothing or input_type.is_any or _is_list(input_type)):
             raise DagsterInvalidDefinitionError(
-                f"{where} fans in several outputs, so its type must be a List (or Any or "
+                f"{where} fans in several outputs, so its type must be a List (or Optional List, Any or "
                 f"Nothing), not {input_type.display_name}."
             )
         refs = tuple(_output_ref(where, solids, d) for d in dep.dependencies)
@@ -190,6 +190,9 @@ def _input_source(
 
 
 def _is_list(dagster_type: Any) -> bool:
+    """A List, or an Optional List (the gathered list is never None, which it also accepts)."""
+    if dagster_type.is_nullable:
+        dagster_type = dagster_type.inner_type
     return bool(dagster_type.is_list)
 
 

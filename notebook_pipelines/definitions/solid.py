@@ -10,6 +10,7 @@ no output allows only ``None``).
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, overload
 
@@ -222,12 +223,20 @@ def compute_fn_for(
         result = fn(context, **inputs) if takes_context else fn(**inputs)
         if isinstance(result, Output):
             return (result,)
-        if single_output is not None:
-            if isinstance(result, (AssetMaterialization, Materialization, ExpectationResult)):
-                raise DagsterInvariantViolationError(
+        if isinstance(result, (AssetMaterialization, Materialization, ExpectationResult)):
+            # the reference's sentence is the message (scripts compare it); ours is a note
+            error = DagsterInvariantViolationError(
+                f"Error in solid {solid_name}: If you are returning an AssetMaterialization or an "
+                "ExpectationResult from solid you must yield them to avoid ambiguity with an "
+                "implied result from returning a value."
+            )
+            if sys.version_info >= (3, 11):  # notes are shown after the message in tracebacks
+                error.add_note(
                     f'Solid "{solid_name}" returned a {type(result).__name__}; materializations '
                     "and expectation results must be yielded (make the function a generator)."
                 )
+            raise error
+        if single_output is not None:
             return (Output(result, single_output),)
         if result is None:
             return ()

@@ -1,9 +1,11 @@
 """Running a step's hooks after it finishes. A hook never fails the run: its exception becomes
-``HOOK_ERRORED``; a hook whose condition did not match is ``HOOK_SKIPPED``."""
+``HOOK_ERRORED``; a hook whose condition did not match is ``HOOK_SKIPPED``, and so is every hook of
+a step that did not run."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from ..errors import serializable_error_info_from_exc_info
 from ..events import DagsterEvent, HookErroredData
@@ -33,13 +35,7 @@ def run_hooks(
             )
             continue
         if ran is False:
-            yield step_event(
-                ctx,
-                "HOOK_SKIPPED",
-                None,
-                f'Skipped hook "{hook_def.name}": its condition did not match the execution of '
-                f'solid "{handle}".',
-            )
+            yield _hook_skipped(ctx, hook_def)
         else:
             yield step_event(
                 ctx,
@@ -47,3 +43,19 @@ def run_hooks(
                 None,
                 f'Finished hook "{hook_def.name}" triggered for solid "{handle}".',
             )
+
+
+def skipped_hook_events(ctx: SystemComputeExecutionContext) -> Iterator[DagsterEvent]:
+    """``HOOK_SKIPPED`` for every hook of a step that did not run (none of them is called)."""
+    for hook_def in sorted(ctx.step.hook_defs, key=lambda h: h.name):
+        yield _hook_skipped(ctx, hook_def)
+
+
+def _hook_skipped(ctx: SystemComputeExecutionContext, hook_def: Any) -> DagsterEvent:
+    return step_event(
+        ctx,
+        "HOOK_SKIPPED",
+        None,
+        f'Skipped hook "{hook_def.name}": its condition did not match the execution of solid '
+        f'"{ctx.solid_handle}".',
+    )

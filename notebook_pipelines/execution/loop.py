@@ -15,8 +15,12 @@ from ..plan.active import ActiveExecution
 from ..plan.plan import ExecutionPlan
 from ..plan.retries import Retries
 from .contexts import PlanExecutionContext
-from .step_events import step_event
-from .step_runner import run_step
+from .step_runner import (
+    SKIPPED_FOR_FAILURE,
+    SKIPPED_FOR_UPSTREAM,
+    run_step,
+    skipped_step_events,
+)
 
 
 def inner_plan_execution_iterator(
@@ -44,12 +48,7 @@ def inner_plan_execution_iterator(
 def skip_events(
     plan_context: PlanExecutionContext, active: ActiveExecution
 ) -> Iterator[DagsterEvent]:
-    """Emit ``STEP_SKIPPED`` for every step that can no longer run."""
+    """Emit ``STEP_SKIPPED`` (and ``HOOK_SKIPPED``) for every step that can no longer run."""
     for step in active.get_steps_to_skip():
-        yield step_event(
-            plan_context.for_step(step),
-            "STEP_SKIPPED",
-            None,
-            f'Skipped execution of step "{step.key}": an input it needs was not produced '
-            "(an upstream step failed or was skipped, or did not yield an optional output).",
-        )
+        why = SKIPPED_FOR_FAILURE if step.key in active.abandoned else SKIPPED_FOR_UPSTREAM
+        yield from skipped_step_events(plan_context.for_step(step), why)

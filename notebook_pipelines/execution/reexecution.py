@@ -1,13 +1,16 @@
 """Re-execution: a run that executes some steps of its parent's plan first copies, from the parent
 run, the outputs those steps need and no selected step produces (``OBJECT_STORE_OPERATION`` with op
 ``CP_OBJECT``). Outputs of steps that failed in the parent are never reused. Because copies are
-recorded like writes, chains of re-executions (run1 → run2 → run3) find every output they need."""
+recorded like writes, chains of re-executions (run1 → run2 → run3) find every output they need.
+
+A required output the parent did not store is ``DagsterStepOutputNotFoundError`` (the run cannot
+start); an optional one it did not yield is left out, and the steps reading it are skipped."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..errors import DagsterInvariantViolationError
+from ..errors import DagsterInvariantViolationError, DagsterStepOutputNotFoundError
 from ..events import DagsterEvent, StepOutputHandle
 from ..plan.plan import ExecutionPlan
 from .contexts import PlanExecutionContext
@@ -52,16 +55,21 @@ def copy_parent_intermediates(
                 if handle.step_key not in selected:
                     needed.setdefault(handle, step_input.dagster_type)
     for handle, dagster_type in needed.items():
+        step = plan.get_step_by_key(handle.step_key)
         if handle not in available:
-            raise DagsterInvariantViolationError(
+            output = step.step_output_named(handle.output_name)
+            if output is not None and not output.is_required:
+                continue  # an optional output not yielded: the steps reading it are skipped
+            raise DagsterStepOutputNotFoundError(
                 f'Step output "{handle.output_name}" of step "{handle.step_key}" is needed but the '
                 f"parent run {parent_run_id} did not store it (the step failed, was skipped or was "
-                "not run). Include that step in the step selection."
+                "not run). Include that step in the step selection.",
+                step_key=handle.step_key,
+                output_name=handle.output_name,
             )
         if storage.has_intermediate(handle):
             continue
         op = storage.copy_intermediate_from_run(dagster_type, parent_run_id, handle)
-        step = plan.get_step_by_key(handle.step_key)
         from .step_events import step_event
 
         yield step_event(

@@ -27,16 +27,17 @@ class _GraphResult:
         self._reader = reader
 
     @cached_property
-    def events_by_step_key(self) -> dict[str, list[DagsterEvent]]:
-        by_key: dict[str, list[DagsterEvent]] = {}
+    def events_by_step_key(self) -> dict[str | None, list[DagsterEvent]]:
+        """Every event by its step key; the run's own events (no step) under ``None``."""
+        by_key: dict[str | None, list[DagsterEvent]] = {}
         for event in self.event_list:
-            if event.step_key is not None:
-                by_key.setdefault(event.step_key, []).append(event)
+            by_key.setdefault(event.step_key, []).append(event)
         return by_key
 
     @property
     def step_event_list(self) -> list[DagsterEvent]:
-        return [e for e in self.event_list if e.step_key is not None]
+        """The events of steps' computes (no run, engine or hook events)."""
+        return [e for e in self.event_list if e.is_step_event]
 
     @property
     def solid_result_list(self) -> list[SolidExecutionResult | CompositeSolidExecutionResult]:
@@ -55,8 +56,9 @@ class _GraphResult:
             inner_prefix = f"{handle}."
             events = [e for e in self.event_list if (e.step_key or "").startswith(inner_prefix)]
             return CompositeSolidExecutionResult(solid, handle, events, self._reader)
+        events = self.events_by_step_key.get(f"{handle}.compute", [])
         return SolidExecutionResult(
-            solid, handle, self.events_by_step_key.get(f"{handle}.compute", []), self._reader
+            solid, handle, [e for e in events if e.is_step_event], self._reader
         )
 
     def result_for_handle(
@@ -184,7 +186,7 @@ class CompositeSolidExecutionResult(_GraphResult):
 
 
 class SolidExecutionResult:
-    """The result of one (leaf) solid: a view over its step's events."""
+    """The result of one (leaf) solid: a view over its step's compute events (not its hooks')."""
 
     def __init__(
         self, solid: Any, handle: str, step_events: Sequence[DagsterEvent], reader: OutputReader
@@ -213,12 +215,10 @@ class SolidExecutionResult:
 
     @property
     def skipped(self) -> bool:
-        """True if the solid did not run: all its events are STEP_SKIPPED (or, in a
-        re-execution, copies of its outputs from the parent run), or it has none."""
-        return all(
-            e.event_type_value == "STEP_SKIPPED" or _is_copy_from_parent(e)
-            for e in self.step_events
-        )
+        """True if all its events are STEP_SKIPPED, or it has none (it did not run). As in the
+        reference, a solid whose outputs a re-execution copied from its parent run (outside the
+        step selection) is not skipped."""
+        return all(e.event_type_value == "STEP_SKIPPED" for e in self.step_events)
 
     @property
     def input_events_during_compute(self) -> list[DagsterEvent]:
@@ -309,10 +309,3 @@ class SolidExecutionResult:
 
     def __repr__(self) -> str:
         return f"<SolidExecutionResult {self.handle} success={self.success}>"
-
-
-def _is_copy_from_parent(event: DagsterEvent) -> bool:
-    return (
-        event.event_type_value == "OBJECT_STORE_OPERATION"
-        and event.event_specific_data.op.value == "CP_OBJECT"
-    )

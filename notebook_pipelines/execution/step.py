@@ -9,7 +9,7 @@ has been emitted and stored.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 from ..errors import (
@@ -78,8 +78,15 @@ def execute_step(ctx: SystemComputeExecutionContext, retries: Retries) -> Iterat
     start = time.perf_counter()
     try:
         inputs: dict[str, Any] = {}
-        for step_input in ctx.step.step_inputs:
-            yield from _load_input(ctx, step_input, inputs)
+        step_inputs = ctx.step.step_inputs
+        if step_inputs:
+            # every input is loaded (OBJECT_STORE_OPERATION) before any is checked (STEP_INPUT)
+            loaded = []
+            for step_input in step_inputs:
+                loaded.append((step_input, (yield from _load_input(ctx, step_input))))
+            for step_input, value in loaded:
+                if value is not _NO_VALUE:
+                    yield from _check_input(ctx, step_input, value, inputs)
         yield from _run_compute(ctx, inputs)
         duration_ms = (time.perf_counter() - start) * 1000
         yield step_event(
@@ -99,7 +106,15 @@ def execute_step(ctx: SystemComputeExecutionContext, retries: Retries) -> Iterat
         if ctx.plan_context.raise_on_error:
             raise
     except DagsterUserCodeExecutionError as error:
-        yield _failure_event(ctx, serializable_error_info_from_exc_info())
+        # the failure is the user's own exception (class, message, traceback); where it
+        # happened is in the event's message
+        yield _failure_event(
+            ctx,
+            serializable_error_info_from_exc_info(error.original_exc_info),
+            message_suffix=None
+            if isinstance(error, DagsterExecutionStepExecutionError)
+            else str(error),
+        )
         if ctx.plan_context.raise_on_error:
             raise error.user_exception from None
     except DagsterError:
@@ -120,13 +135,17 @@ def execute_step(ctx: SystemComputeExecutionContext, retries: Retries) -> Iterat
 # --- inputs ------------------------------------------------------------------------------------
 
 
+_NO_VALUE = object()  # an input that takes no value (Nothing, or unconnected)
+
+
 def _load_input(
-    ctx: SystemComputeExecutionContext, step_input: StepInput, inputs: dict[str, Any]
-) -> Iterator[DagsterEvent]:
+    ctx: SystemComputeExecutionContext, step_input: StepInput
+) -> Generator[DagsterEvent, None, Any]:
+    """Yield the events of loading ``step_input``; return its value (or ``_NO_VALUE``)."""
     source = step_input.source
     dagster_type = step_input.dagster_type
     if source is None or dagster_type.is_nothing:
-        return
+        return _NO_VALUE
     storage = ctx.intermediate_storage
     if isinstance(source, FromStepOutput):
         value, op = storage.get_intermediate_op(dagster_type, source.step_output_handle)
@@ -152,7 +171,14 @@ def _load_input(
         value = source.value
     else:  # pragma: no cover - the plan only makes the sources above
         raise DagsterInvariantViolationError(f"Unknown input source {source!r}")
+    return value
 
+
+def _check_input(
+    ctx: SystemComputeExecutionContext, step_input: StepInput, value: Any, inputs: dict[str, Any]
+) -> Iterator[DagsterEvent]:
+    """Type-check a loaded input: ``STEP_INPUT`` (also when the check fails, then raised)."""
+    dagster_type = step_input.dagster_type
     check = _type_check(ctx, dagster_type, value, f'input "{step_input.name}"')
     yield step_event(
         ctx,

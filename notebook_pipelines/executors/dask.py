@@ -80,8 +80,9 @@ from ..events import DagsterEvent, EngineEventData, EventRecord, StepFailureData
 from ..execution import debug_io
 from ..execution.contexts import PlanExecutionContext
 from ..execution.step_events import step_event
+from ..execution.step_runner import SKIPPED_FOR_FAILURE, SKIPPED_FOR_UPSTREAM, skipped_step_events
 from ..execution.worker import StepWorker, worker_instance
-from ..plan.active import inputs_available
+from ..plan.active import ABANDON, AVAILABLE, FAILED, NOT_PRODUCED, RUN, decide_step
 from ..plan.plan import ExecutionPlan
 from ..plan.retries import Retries
 from ..plan.steps import ExecutionStep
@@ -170,14 +171,17 @@ def run_step_task(spec: RunSpec, step_key: str, *upstream: Mapping[str, Any]) ->
         "produced": [],
         "failed": False,
         "skipped": False,
+        "abandoned": False,
     }
     address = _worker_address()
     run: _WorkerRun | None = None
     try:
         run = _worker_run(spec)
         step = run.step_worker.plan.get_step_by_key(step_key)
-        if not inputs_available(step, upstream_available({u["step_key"]: u for u in upstream})):
+        verdict = decide_step(step, upstream_state({u["step_key"]: u for u in upstream}))
+        if verdict is not RUN:
             summary["skipped"] = True
+            summary["abandoned"] = verdict is ABANDON
         else:
             claims = _StepClaims(spec)
             previous = claims.claim(step_key, address)
@@ -279,18 +283,20 @@ def _send_done(spec: RunSpec, run: _WorkerRun | None, message: list[Any]) -> Non
         queue.close()
 
 
-def upstream_available(upstream: Mapping[str, Mapping[str, Any]]) -> Callable[[Any], bool]:
-    """The availability of an output, given the summaries of the upstream steps in this plan
-    (``ActiveExecution``'s rule: a step outside the plan left its output in storage; one in the
-    plan must have produced it without failing)."""
+def upstream_state(upstream: Mapping[str, Mapping[str, Any]]) -> Callable[[Any], str]:
+    """The state of an output (for :func:`~..plan.active.decide_step`), given the summaries of
+    the upstream steps in this plan (a step outside the plan left its output in storage: the
+    step checks that when it starts)."""
 
-    def available(handle: Any) -> bool:
+    def state(handle: Any) -> str:
         summary = upstream.get(handle.step_key)
         if summary is None:
-            return True
-        return not summary["failed"] and handle.output_name in summary["produced"]
+            return AVAILABLE
+        if summary["failed"] or summary.get("abandoned"):
+            return FAILED
+        return AVAILABLE if handle.output_name in summary["produced"] else NOT_PRODUCED
 
-    return available
+    return state
 
 
 def close_run_task(run_id: str) -> bool:
@@ -533,13 +539,8 @@ class _ParentRun:
                 "it (an error in the executor, not in the solid).",
             )
         elif summary["skipped"]:
-            yield step_event(
-                self.ctx.for_step(step),
-                "STEP_SKIPPED",
-                None,
-                f'Skipped execution of step "{step_key}": an input it needs was not produced '
-                "(an upstream step failed or was skipped, or did not yield an optional output).",
-            )
+            why = SKIPPED_FOR_FAILURE if summary.get("abandoned") else SKIPPED_FOR_UPSTREAM
+            yield from skipped_step_events(self.ctx.for_step(step), why)
 
     def _lost(self, step_key: str) -> DagsterEvent:
         """A task that ended without reporting: its own failure, or a skip when it never ran

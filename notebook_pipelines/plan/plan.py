@@ -73,10 +73,8 @@ class ExecutionPlan:
                     f"its steps: {sorted(self.step_dict)}.",
                     step_keys=missing,
                 )
-            wanted = set(keys)
-            self.step_keys_to_execute = [s.key for s in steps if s.key in wanted]
-        else:
-            self.step_keys_to_execute = [s.key for s in steps]
+        self.step_keys_to_execute = _execution_order(steps, keys)
+        self._executed = frozenset(self.step_keys_to_execute)
 
     @staticmethod
     def build(
@@ -99,6 +97,10 @@ class ExecutionPlan:
     def is_subset(self) -> bool:
         return len(self.step_keys_to_execute) != len(self._all_steps)
 
+    def executes(self, key: str) -> bool:
+        """Whether step ``key`` is one of the steps to execute."""
+        return key in self._executed
+
     def has_step(self, key: str) -> bool:
         return key in self.step_dict
 
@@ -111,7 +113,9 @@ class ExecutionPlan:
         return step
 
     def topological_steps(self) -> list[ExecutionStep]:
-        """The steps to execute, in topological order."""
+        """The steps to execute, in the order they run: topological levels (a step's level is one
+        more than its deepest upstream step among those executed), by step key within a level —
+        for a subset, by its position in the selection instead (as the reference)."""
         return [self.step_dict[k] for k in self.step_keys_to_execute]
 
     def execution_deps(self) -> dict[str, set[str]]:
@@ -136,6 +140,25 @@ class ExecutionPlan:
 
     def __repr__(self) -> str:
         return f"<ExecutionPlan {self.pipeline_def.name}: {len(self.step_keys_to_execute)} steps>"
+
+
+def _execution_order(steps: list[ExecutionStep], keys: list[str] | None) -> list[str]:
+    """Keys of the steps to execute (all of ``steps`` when ``keys`` is None) by level, then by
+    step key (all steps) or by position in ``keys`` (a subset)."""
+    if keys is None:
+        chosen = [s.key for s in steps]
+        rank: dict[str, Any] = {k: k for k in chosen}
+    else:
+        rank = {}
+        for key in keys:
+            rank.setdefault(key, len(rank))
+        chosen = [s.key for s in steps if s.key in rank]
+    by_key = {s.key: s for s in steps}
+    level: dict[str, int] = {}
+    for key in chosen:  # ``steps`` is topological: upstream levels are known
+        upstream = [level[u] for u in by_key[key].upstream_step_keys if u in level]
+        level[key] = max(upstream) + 1 if upstream else 0
+    return sorted(chosen, key=lambda k: (level[k], rank[k]))
 
 
 class _PlanBuilder:

@@ -41,6 +41,7 @@ import pytest
 
 from ..api import execute_pipeline, execute_pipeline_iterator, reexecute_pipeline
 from ..definitions.pipeline import PipelineDefinition
+from ..errors import DagsterStepOutputNotFoundError
 from ..events import DagsterEvent, DagsterEventType
 from ..execution.results import PipelineExecutionResult, SolidExecutionResult
 from ..reconstruct import reconstructable
@@ -273,6 +274,9 @@ class FailureSuite(_SuiteBase):
         assert step_types(result, "fails") == ["STEP_START", "STEP_INPUT", "STEP_FAILURE"]
         assert not fails.success and not fails.skipped
         error = fails.failure_data.error
+        # the user's own exception, not the engine's wrapper (as the reference)
+        assert error.cls_name == "ValueError"
+        assert error.message == f"ValueError: {sp.FAILURE_MESSAGE} with x=3\n"
         text = error.to_string()
         assert f"{sp.FAILURE_MESSAGE} with x=3" in text
         assert "ValueError" in text
@@ -291,6 +295,17 @@ class FailureSuite(_SuiteBase):
         assert pipeline_events == ["PIPELINE_START", "PIPELINE_FAILURE"]
         kinds = [e.event_type_value for e in result.event_list]
         assert kinds.count("STEP_FAILURE") == 1
+
+    def test_a_failed_source_of_a_fan_in_stops_it(self, runner: SuiteRunner) -> None:
+        # a failed source never produces a downstream value: no partial list
+        result = runner.execute(sp.fan_in_failure_pipeline)
+        assert not result.success
+        assert step_types(result, "gathered") == ["STEP_SKIPPED", "HOOK_SKIPPED", "HOOK_SKIPPED"]
+        assert step_types(result, "after_gathered") == ["STEP_SKIPPED"]
+        for handle in ("gathered", "after_gathered"):
+            assert result.result_for_solid(handle).skipped
+            assert result.output_for_solid(handle) is None
+        assert result.result_for_solid("start").success
 
     def test_failure_is_recorded_in_the_instance(
         self, runner: SuiteRunner, instance: DagsterInstance
@@ -602,6 +617,38 @@ class ReexecutionSuite(_SuiteBase):
         run = runner.instance.get_run_by_id(child.run_id)
         assert run is not None
         assert run.parent_run_id == parent.run_id and run.root_run_id == parent.run_id
+
+    def test_reexecuting_a_step_whose_optional_input_the_parent_did_not_yield(
+        self, runner: SuiteRunner
+    ) -> None:
+        parent = runner.execute(sp.multi_output_pipeline, self.FILESYSTEM)
+        assert parent.success
+        child = reexecute_pipeline(
+            runner.target(sp.multi_output_pipeline),
+            parent.run_id,
+            run_config=runner.run_config(self.FILESYSTEM),
+            step_selection=["on_no.compute", "on_yes.compute"],
+            instance=runner.instance,
+            raise_on_error=False,
+        )
+        runner.check_stored(child)
+        # the step reading the missing output is skipped; the rest of the selection runs
+        assert child.success
+        assert step_types(child, "on_no") == ["STEP_SKIPPED"]
+        assert child.result_for_solid("on_no").skipped
+        assert child.output_for_solid("on_yes") == 8
+
+    def test_reexecuting_after_a_failed_parent_step(self, runner: SuiteRunner) -> None:
+        parent = runner.execute(sp.failure_pipeline, self.FILESYSTEM)
+        with pytest.raises(DagsterStepOutputNotFoundError) as info:
+            reexecute_pipeline(
+                runner.target(sp.failure_pipeline),
+                parent.run_id,
+                run_config=runner.run_config(self.FILESYSTEM),
+                step_selection=["after_failure.compute"],
+                instance=runner.instance,
+            )
+        assert (info.value.step_key, info.value.output_name) == ("fails.compute", "result")
 
 
 class ExecutorSuite(

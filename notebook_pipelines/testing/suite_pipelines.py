@@ -238,6 +238,16 @@ def broken_hook_pipeline() -> None:
     add_one.with_hooks({broken_hook, log_success})(start())
 
 
+# --- a fan-in with a failed source: [start, fails(start)] -> gathered -> after_gathered -----------
+
+
+@pipeline
+def fan_in_failure_pipeline() -> None:
+    n = start()
+    gathered = total.alias("gathered").with_hooks({log_success, log_failure})([n, fails(n)])
+    add_one.alias("after_gathered")(gathered)
+
+
 # --- materializations and expectations -------------------------------------------------------------
 
 

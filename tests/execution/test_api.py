@@ -242,7 +242,7 @@ def test_solid_selection_grammar(selection: list[str], expected: list[str]) -> N
     assert result.success
     assert [r.handle for r in result.solid_result_list] == expected
     started = [e.solid_handle for e in result.event_list if e.event_type_value == "STEP_START"]
-    assert started == expected
+    assert sorted(started) == expected  # the order (by level) is tested in tests/plan
     run = instance.get_run_by_id(result.run_id)
     assert run is not None
     assert run.solid_selection == tuple(selection)
@@ -353,7 +353,7 @@ def test_raise_on_error_false_returns_the_failure() -> None:
     instance = DagsterInstance.ephemeral()
     result = execute_pipeline(raising_pipeline, raise_on_error=False, instance=instance)
     assert not result.success
-    assert result.result_for_solid("raises_own").failure_data.error.cause.cls_name == "OwnError"
+    assert result.result_for_solid("raises_own").failure_data.error.cls_name == "OwnError"
     assert result.result_for_solid("never_runs").skipped
 
 

@@ -108,7 +108,7 @@ def test_pipeline_failure() -> None:
     assert result.event_list[-1] is failure
     assert failure.message.startswith('Execution of pipeline "exploding" failed')
     (step_failure,) = of_type(result, "STEP_FAILURE", "explodes.compute")
-    assert step_failure.event_specific_data.error.cause.cls_name == "KeyError"
+    assert step_failure.event_specific_data.error.cls_name == "KeyError"  # the user's own
     assert step_failure.solid_handle == "explodes"
     assert step_failure.step_kind_value == "COMPUTE"
 
@@ -440,14 +440,18 @@ def test_step_skipped_and_hook_events() -> None:
     (skipped,) = of_type(result, "STEP_SKIPPED")
     assert skipped.step_key == "plus_one.compute"
     assert "plus_one.compute" in skipped.message
-    # a skipped step runs no hooks
+    # a skipped step calls no hooks: each of them is HOOK_SKIPPED
     assert [e.event_type_value for e in result.events_by_step_key["plus_one.compute"]] == [
-        "STEP_SKIPPED"
+        "STEP_SKIPPED",
+        "HOOK_SKIPPED",
+        "HOOK_SKIPPED",
     ]
     hook_events = [(e.event_type_value, e.step_key) for e in result.event_list if e.is_hook_event]
     assert sorted(hook_events) == [
         ("HOOK_ERRORED", "explodes.compute"),
         ("HOOK_SKIPPED", "explodes.compute"),
+        ("HOOK_SKIPPED", "plus_one.compute"),
+        ("HOOK_SKIPPED", "plus_one.compute"),
     ]
     (errored,) = of_type(result, "HOOK_ERRORED")
     assert "RuntimeError: hook broke" in errored.message

@@ -125,7 +125,7 @@ def test_execute_solid_raises_the_users_error_by_default() -> None:
         execute_solid(raising)
     result = execute_solid(raising, raise_on_error=False)
     assert not result.success
-    assert result.failure_data.error.cause.cls_name == "OwnError"
+    assert result.failure_data.error.cls_name == "OwnError"
 
 
 def test_execute_solid_input_named_like_the_solid() -> None:

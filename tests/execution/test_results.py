@@ -116,9 +116,9 @@ def test_compute_step_events(good: PipelineExecutionResult) -> None:
     events = leaf(good, "arith").compute_step_events
     assert [e.event_type_value for e in events] == [
         "STEP_START",
+        "OBJECT_STORE_OPERATION",  # every input is loaded before any is checked
         "OBJECT_STORE_OPERATION",
         "STEP_INPUT",
-        "OBJECT_STORE_OPERATION",
         "STEP_INPUT",
         "STEP_MATERIALIZATION",
         "STEP_EXPECTATION_RESULT",
@@ -267,8 +267,13 @@ def test_pipeline_result_basics(good: PipelineExecutionResult) -> None:
     kinds = [e.event_type_value for e in good.event_list]
     assert kinds[0] == "PIPELINE_START" and kinds[-1] == "PIPELINE_SUCCESS"
     assert all(e.step_key is not None for e in good.step_event_list)
-    assert len(good.step_event_list) == len([e for e in good.event_list if e.step_key])
+    # the steps' compute events: not the engine's or hooks' (as the reference)
+    assert good.step_event_list == [e for e in good.event_list if e.is_step_event]
+    assert not any(e.is_engine_event or e.is_hook_event for e in good.step_event_list)
+    # the run's own events are kept under None
+    assert good.events_by_step_key[None][0].event_type_value == "PIPELINE_START"
     assert set(good.events_by_step_key) == {
+        None,
         "pair.compute",
         "arith.compute",
         "after_sum.compute",

@@ -47,6 +47,10 @@ def failure_of(result: SolidExecutionResult) -> Any:
     return result.failure_data.error
 
 
+def failure_message(result: SolidExecutionResult) -> str:
+    return str(result.compute_step_failure_event.message)
+
+
 # --- user exceptions ---------------------------------------------------------------------------------
 
 
@@ -59,20 +63,34 @@ def deep_raise(_: Any) -> int:
     return _helper_that_raises(7)
 
 
-def test_user_exception_is_wrapped_with_the_step_key() -> None:
-    error = failure_of(run_one(deep_raise))
-    assert error.cls_name == "DagsterExecutionStepExecutionError"
-    assert 'step "deep_raise.compute"' in error.message
-    assert 'solid "deep_raise"' in error.message
-    assert "KeyError: '7'" in error.message
-    cause = error.cause
-    assert cause.cls_name == "KeyError"
-    assert cause.message == "KeyError: '7'\n"
+def test_the_failure_is_the_users_exception_and_its_event_names_the_step() -> None:
+    result = run_one(deep_raise)
+    error = failure_of(result)
+    # as the reference: the user's class and message, not the engine's wrapper
+    assert error.cls_name == "KeyError"
+    assert error.message == "KeyError: '7'\n"
+    assert error.cause is None
+    assert (
+        failure_message(result) == "Execution of step \"deep_raise.compute\" failed: KeyError: '7'"
+    )
+
+
+def test_the_users_exception_keeps_its_own_cause() -> None:
+    @solid
+    def chained(_: Any) -> None:
+        try:
+            {}["missing"]
+        except KeyError as exc:
+            raise ValueError("lookup failed") from exc
+
+    error = failure_of(run_one(chained))
+    assert error.cls_name == "ValueError"
+    assert error.cause.cls_name == "KeyError"
 
 
 def test_original_traceback_is_kept() -> None:
     error = failure_of(run_one(deep_raise))
-    stack = "".join(error.cause.stack)
+    stack = "".join(error.stack)
     assert "in deep_raise" in stack
     assert "return _helper_that_raises(7)" in stack
     assert "in _helper_that_raises" in stack
@@ -186,11 +204,13 @@ def makes_crashing(_: Any) -> int:
 
 
 def test_type_check_that_raises_is_a_type_check_error() -> None:
-    error = failure_of(run_one(makes_crashing))
-    assert error.cls_name == "DagsterTypeCheckError"
-    assert 'type check of output "result" of step "makes_crashing.compute"' in error.message
-    assert error.cause.cls_name == "ZeroDivisionError"
-    assert "raise ZeroDivisionError" in "".join(error.cause.stack)
+    result = run_one(makes_crashing)
+    error = failure_of(result)
+    assert error.cls_name == "ZeroDivisionError"
+    assert "raise ZeroDivisionError" in "".join(error.stack)
+    # where it happened is in the event's message
+    message = failure_message(result)
+    assert 'type check of output "result" of step "makes_crashing.compute"' in message
 
 
 @dagster_type_loader(Int)
@@ -209,9 +229,11 @@ def takes_loaded(_: Any, x: Any) -> Any:
 def test_loader_error_is_wrapped() -> None:
     result = run_one(takes_loaded, run_config={"solids": {"takes_loaded": {"inputs": {"x": 5}}}})
     error = failure_of(result)
-    assert error.cls_name == "DagsterTypeLoadingError"
-    assert 'input "x" of step "takes_loaded.compute" from config' in error.message
-    assert "OSError: cannot load 5" in error.message
+    assert error.cls_name == "OSError"
+    assert error.message == "OSError: cannot load 5\n"
+    message = failure_message(result)
+    assert 'input "x" of step "takes_loaded.compute" from config' in message
+    assert "OSError: cannot load 5" in message
 
 
 @dagster_type_materializer(Int)
@@ -232,9 +254,10 @@ def test_materializer_error_is_wrapped() -> None:
         makes_written, run_config={"solids": {"makes_written": {"outputs": [{"result": 9}]}}}
     )
     error = failure_of(result)
-    assert error.cls_name == "DagsterTypeMaterializationError"
-    assert 'materializing output "result" of step "makes_written.compute"' in error.message
-    assert "RuntimeError: disk full at 9" in error.message
+    assert error.cls_name == "RuntimeError"
+    message = failure_message(result)
+    assert 'materializing output "result" of step "makes_written.compute"' in message
+    assert "RuntimeError: disk full at 9" in message
 
 
 # --- output rules ----------------------------------------------------------------------------------------

@@ -143,16 +143,16 @@ def fans() -> None:
     fan_in_and_one.alias("mixed")([a, b], b)
 
 
-def test_fan_in_with_one_successful_source_runs() -> None:
+def test_fan_in_with_a_failed_source_is_abandoned() -> None:
+    # a failed source never produces a downstream value: not through a fan-in either
     active = active_for(plan_of(fans))
     assert take(active) == "a.compute"
     succeed(active, "a.compute")
     assert take(active) == "b.compute"
     fail(active, "b.compute")
-    # "fan" has a; "mixed" has a for its fan-in, but its single-source input y came from b
-    assert take(active) == "fan.compute"
-    assert skipped_now(active) == ["mixed.compute"]
-    succeed(active, "fan.compute")
+    assert active.get_next_step() is None
+    assert skipped_now(active) == ["fan.compute", "mixed.compute"]
+    assert active.abandoned == {"fan.compute", "mixed.compute"}
     assert active.is_complete
 
 
@@ -165,13 +165,13 @@ def test_fan_in_with_no_successful_source_is_skipped() -> None:
     assert active.is_complete
 
 
-def test_fan_in_source_that_was_skipped_counts_as_missing() -> None:
+def test_a_failure_two_levels_up_abandons_a_fan_in() -> None:
     @pipeline
-    def fan_after_skip() -> None:
+    def fan_after_failure() -> None:
         a = src.alias("a")()
         fan_in.alias("fan")([one_in.alias("after_a")(a), src.alias("b")()])
 
-    active = active_for(plan_of(fan_after_skip))
+    active = active_for(plan_of(fan_after_failure))
     order = []
     while not active.is_complete:
         for step in active.get_steps_to_skip():
@@ -188,8 +188,27 @@ def test_fan_in_source_that_was_skipped_counts_as_missing() -> None:
         ("run", "a.compute"),
         ("skip", "after_a.compute"),
         ("run", "b.compute"),
-        ("run", "fan.compute"),
+        ("skip", "fan.compute"),
     ]
+    assert active.abandoned == {"after_a.compute", "fan.compute"}
+
+
+def test_fan_in_leaves_out_optional_outputs_not_yielded() -> None:
+    @pipeline
+    def fan_of_optionals() -> None:
+        always, maybe = optional_out()
+        skipped = one_in.alias("on_maybe")(maybe)
+        fan_in.alias("fan")([always, maybe, skipped])
+        fan_in.alias("none_yielded")([maybe])
+
+    active = active_for(plan_of(fan_of_optionals))
+    succeed(active, take(active), outputs=("always",))
+    # on_maybe is skipped (not abandoned): the fan-in runs with what was produced
+    assert skipped_now(active) == ["none_yielded.compute", "on_maybe.compute"]
+    assert active.abandoned == set()
+    assert take(active) == "fan.compute"
+    succeed(active, "fan.compute")
+    assert active.is_complete
 
 
 @pipeline
@@ -284,15 +303,51 @@ def test_priority_applies_when_steps_become_ready() -> None:
     active = active_for(plan_of(late_priority))
     assert take(active) == "a.compute"
     succeed(active, "a.compute")
-    # urgent first; then the two of priority 0 in plan order
-    assert [s.key for s in plan_of(late_priority).steps].index("plain.compute") < [
-        s.key for s in plan_of(late_priority).steps
-    ].index("independent.compute")
+    # urgent first; then the two of priority 0 in the order they became ready
     assert [take(active), take(active), take(active)] == [
         "urgent.compute",
-        "plain.compute",
         "independent.compute",
+        "plain.compute",
     ]
+
+
+def test_steps_run_level_by_level_by_key() -> None:
+    @pipeline
+    def levels() -> None:
+        z = src.alias("z")()
+        one_in.alias("c_deep")(one_in.alias("b_deep")(src.alias("y")()))
+        one_in.alias("a_after_z")(z)
+        src.alias("m").tag({"dagster/priority": "-1"})()
+
+    plan = plan_of(levels)
+    assert plan.step_keys_to_execute == [
+        "m.compute",
+        "y.compute",
+        "z.compute",
+        "a_after_z.compute",
+        "b_deep.compute",
+        "c_deep.compute",
+    ]
+    active = active_for(plan)
+    order = []
+    while (step := active.get_next_step()) is not None:
+        order.append(step.solid_handle)
+        succeed(active, step.key)
+    # priority sorts first (m, negative, last); steps freed later queue behind those waiting
+    assert order == ["y", "z", "b_deep", "a_after_z", "c_deep", "m"]
+
+
+def test_a_subset_runs_in_the_order_of_the_selection() -> None:
+    @pipeline
+    def independent() -> None:
+        src.alias("zz")()
+        src.alias("aa")()
+        one_in.alias("mm")(src.alias("bb")())
+
+    plan = plan_of(independent, ["mm.compute", "zz.compute", "aa.compute"])
+    assert plan.step_keys_to_execute == ["mm.compute", "zz.compute", "aa.compute"]
+    plan = plan_of(independent, ["mm.compute", "zz.compute", "bb.compute"])
+    assert plan.step_keys_to_execute == ["zz.compute", "bb.compute", "mm.compute"]
 
 
 # --- retries ----------------------------------------------------------------------------------------------
