@@ -15,6 +15,11 @@ The storage paths are read back, so they may be edited to move a database. A fil
 newer release (higher ``instance_version``), or one that cannot be read, is refused with a
 :class:`~notebook_pipelines.errors.DagsterInstanceError` naming it; it is never rewritten.
 
+A folder that holds an ``instance.yaml`` but cannot be written (a read-only disk: an archived
+history, a colleague's copy) opens read-only (:attr:`InstanceLayout.read_only`): runs, events and
+logs can be read, and whatever writes raises
+:class:`~notebook_pipelines.errors.DagsterReadOnlyStorageError`.
+
 ``yaml`` is imported inside the functions that need it (``import notebook_pipelines`` stays fast).
 """
 
@@ -56,6 +61,8 @@ class InstanceLayout:
     root: str
     runs_db: str
     events_db: str
+    #: the folder is on a read-only disk (or not writable) but holds a history: open it to read
+    read_only: bool = False
 
 
 def home_directory() -> tuple[str, str]:
@@ -89,9 +96,10 @@ def prepare_root(root: str, create: bool, remedy: str) -> InstanceLayout:
         raise _unusable(root, "it does not exist (was the instance deleted?)", remedy)
     if not os.path.isdir(root):
         raise _unusable(root, "it is not a directory", remedy)
-    if not os.access(root, os.W_OK | os.X_OK):
-        raise _unusable(root, "it is not writable", remedy)
     config_path = os.path.join(root, INSTANCE_YAML)
+    read_only = not os.access(root, os.W_OK | os.X_OK)
+    if read_only and not os.path.exists(config_path):
+        raise _unusable(root, "it is not writable (and holds no instance.yaml to read)", remedy)
     if os.path.exists(config_path):
         config = _read_config(config_path)
     else:
@@ -101,6 +109,7 @@ def prepare_root(root: str, create: bool, remedy: str) -> InstanceLayout:
         root,
         _storage_path(root, config_path, config, "run_storage"),
         _storage_path(root, config_path, config, "event_log_storage"),
+        read_only,
     )
 
 

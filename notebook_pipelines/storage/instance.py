@@ -28,6 +28,8 @@ Persistent instances keep runs and events in SQLite files under a folder (layout
   with :meth:`~DagsterInstance.get_ref` (a persistent instance also pickles as its reference).
 
 Opening a persistent instance marks its runs whose process died as failed (:mod:`.dead_runs`).
+A home on a read-only disk opens read-only (:attr:`DagsterInstance.is_read_only`; see
+:mod:`.home`): everything reads, and what writes says the history is read-only.
 The SQLite modules are imported only when a persistent instance is opened.
 """
 
@@ -145,6 +147,7 @@ class DagsterInstance:
         self._listeners_lock = threading.Lock()
         self._disposed = False
         self._compute_log_manager: ComputeLogManager | None = None
+        self._read_only = False
 
     @classmethod
     def ephemeral(cls, tempdir: str | os.PathLike[str] | None = None) -> DagsterInstance:
@@ -215,9 +218,10 @@ class DagsterInstance:
         from .sqlite_runs import SqliteRunStorage
 
         layout = prepare_root(root, create, remedy)
-        run_storage = SqliteRunStorage(layout.runs_db)
+        read_only = layout.read_only
+        run_storage = SqliteRunStorage(layout.runs_db, read_only=read_only)
         try:
-            event_storage = SqliteEventLogStorage(layout.events_db)
+            event_storage = SqliteEventLogStorage(layout.events_db, read_only=read_only)
         except BaseException:
             run_storage.dispose()
             raise
@@ -228,6 +232,9 @@ class DagsterInstance:
             instance_type=InstanceType.PERSISTENT,
             ref=InstanceRef(layout.root),
         )
+        instance._read_only = read_only
+        if read_only:  # a read-only history is shown as it is: nothing can be marked
+            return instance
         try:
             mark_dead_runs(instance)
         except BaseException:
@@ -256,6 +263,11 @@ class DagsterInstance:
     @property
     def is_persistent(self) -> bool:
         return self._instance_type == InstanceType.PERSISTENT
+
+    @property
+    def is_read_only(self) -> bool:
+        """Whether this is a history on a read-only disk: it can be read, not written."""
+        return self._read_only
 
     @property
     def is_ephemeral(self) -> bool:

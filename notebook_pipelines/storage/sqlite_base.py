@@ -25,6 +25,12 @@ database itself: after each commit it wakes a daemon thread of this process that
 copying and its ``fsync`` then overlap the engine's work instead of stalling a step). The writer
 keeps an automatic checkpoint at :data:`FALLBACK_AUTOCHECKPOINT_PAGES` as a safety net.
 
+A database opened ``read_only`` (a history on a read-only disk: an archive, a colleague's copy)
+is opened with the URI ``mode=ro`` (SQLite reads the WAL through an existing ``-shm`` file), or,
+where even that cannot work (no ``-shm`` file and none can be made), ``immutable=1`` (the main file
+only); nothing is created or changed, and :meth:`SqliteDatabase.write` raises
+:class:`~notebook_pipelines.errors.DagsterReadOnlyStorageError` saying the history is read-only.
+
 A connection is never used across ``fork()``: in a forked child every :class:`SqliteDatabase`
 forgets the inherited connection (without closing it, which could disturb the parent's locks) and
 opens its own on next use; the hooks registered with :func:`on_fork_in_child` run first.
@@ -41,7 +47,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from ..errors import DagsterInstanceError
+from ..errors import DagsterInstanceError, DagsterReadOnlyStorageError
 
 #: Seconds a connection waits for another process's write transaction before giving up.
 BUSY_TIMEOUT_S = 60.0
@@ -251,6 +257,61 @@ def open_database(path: str, schema: Schema) -> sqlite3.Connection:
     return conn
 
 
+def open_read_only(path: str, schema: Schema) -> sqlite3.Connection:
+    """A connection that only reads ``path`` (which must hold ``schema``), or a clear error."""
+    from urllib.parse import quote
+
+    _check_file(path, schema)
+    if not os.path.exists(path):
+        raise _refuse(
+            path,
+            schema,
+            "it does not exist, and the history it belongs to is read-only",
+            "Open the history from a writable copy.",
+        )
+    uri = f"file:{quote(path)}"
+    last_error: sqlite3.Error | None = None
+    for options in ("mode=ro", "mode=ro&immutable=1"):
+        conn = sqlite3.connect(
+            f"{uri}?{options}",
+            uri=True,
+            timeout=BUSY_TIMEOUT_S,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            if _check_schema(conn, path, schema):
+                raise _refuse(
+                    path,
+                    schema,
+                    f"it has no {schema.component} tables, and the history is read-only",
+                    "Open the history from a writable copy.",
+                )
+            return conn
+        except DagsterInstanceError:
+            conn.close()
+            raise
+        except sqlite3.DatabaseError as error:
+            conn.close()
+            last_error = error
+    raise _refuse(
+        path, schema, f"SQLite cannot read it ({last_error})", "Open it from a writable copy."
+    ) from last_error
+
+
+def read_only_error(path: str, doing: str = "") -> DagsterReadOnlyStorageError:
+    """What writing to the read-only history holding ``path`` raises."""
+    folder = os.path.dirname(os.path.dirname(path)) or path
+    return DagsterReadOnlyStorageError(
+        f"The history at {folder} is read-only: {doing or 'it cannot be changed'}. It can be "
+        "read (runs list, runs show, runs logs, %pipeline_runs), but executing, re-executing or "
+        "deleting runs writes to it. Point NOTEBOOK_PIPELINES_HOME at a writable directory (a "
+        "copy of the history, to re-execute its runs there).",
+        path=path,
+    )
+
+
 # --- one database file as used by one storage object ---------------------------------------------
 
 _LIVE: weakref.WeakSet[SqliteDatabase] = weakref.WeakSet()
@@ -328,9 +389,11 @@ class SqliteDatabase:
         schema: Schema,
         *,
         background_checkpoints: bool = False,
+        read_only: bool = False,
     ) -> None:
         self.path = os.path.abspath(os.fspath(path))
         self.schema = schema
+        self.read_only = read_only
         self.lock = threading.RLock()
         self._background = background_checkpoints
         self._checkpointer: _Checkpointer | None = None
@@ -341,7 +404,9 @@ class SqliteDatabase:
     def connection(self) -> sqlite3.Connection:
         """The open connection (reopened if it was closed, or after a fork). Hold :attr:`lock`."""
         conn = self._conn
-        if conn is None:
+        if conn is None and self.read_only:
+            conn = self._conn = open_read_only(self.path, self.schema)
+        elif conn is None:
             conn = self._conn = open_database(self.path, self.schema)
             if self._background:
                 conn.execute(f"PRAGMA wal_autocheckpoint = {FALLBACK_AUTOCHECKPOINT_PAGES}")
@@ -350,6 +415,8 @@ class SqliteDatabase:
 
     def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(connection)`` in one write transaction; roll back if it raises."""
+        if self.read_only:
+            raise read_only_error(self.path)
         with self.lock:
             conn = self.connection()
             conn.execute("BEGIN IMMEDIATE")

@@ -51,7 +51,7 @@ from ..errors import DagsterEventLogInvalidForRun, DagsterInvariantViolationErro
 from ..events import DagsterEventType, EventRecord
 from ..serdes import deserialize, serialize
 from .event_log import EventLogStorage, check_cursor, event_type_value
-from .sqlite_base import Schema, SqliteDatabase, on_fork_in_child
+from .sqlite_base import Schema, SqliteDatabase, on_fork_in_child, read_only_error
 
 _log = logging.getLogger(__name__)
 
@@ -168,7 +168,9 @@ class SqliteEventLogStorage(EventLogStorage):
 
     ``batch_size`` and ``flush_interval_s`` bound how many records, and for how long, wait in
     memory (see the module docstring for when records are committed). Several storages, in this
-    process or others, may write to one file at once.
+    process or others, may write to one file at once. ``read_only`` opens a history on a
+    read-only disk: records are read, and storing one raises
+    :class:`~notebook_pipelines.errors.DagsterReadOnlyStorageError`.
     """
 
     def __init__(
@@ -177,12 +179,15 @@ class SqliteEventLogStorage(EventLogStorage):
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
         flush_interval_s: float = DEFAULT_FLUSH_INTERVAL_S,
+        read_only: bool = False,
     ) -> None:
         if not isinstance(batch_size, int) or batch_size < 1:
             raise DagsterInvariantViolationError(
                 f"SqliteEventLogStorage: batch_size must be a positive integer, got {batch_size!r}"
             )
-        self._db = SqliteDatabase(path, SCHEMA, background_checkpoints=True)
+        self._db = SqliteDatabase(
+            path, SCHEMA, background_checkpoints=not read_only, read_only=read_only
+        )
         self._writer = _Writer(self._db)
         self._batch_size = batch_size
         self._flush_interval_s = float(flush_interval_s)
@@ -198,6 +203,8 @@ class SqliteEventLogStorage(EventLogStorage):
         return True
 
     def store_event(self, record: EventRecord) -> None:
+        if self._db.read_only:
+            raise read_only_error(self.path, f"an event of run {record.run_id} cannot be stored")
         event = record.dagster_event
         event_type = None if event is None else event.event_type_value
         try:

@@ -145,11 +145,13 @@ def _where(filters: RunsFilter | None) -> tuple[list[str], list[Any]]:
 class SqliteRunStorage(RunStorage):
     """Runs in the SQLite file ``path`` (created with its folder if missing).
 
-    Several storages, in this process or others, may use one file at once.
+    Several storages, in this process or others, may use one file at once. ``read_only`` opens a
+    history on a read-only disk: runs are read, and changing one raises
+    :class:`~notebook_pipelines.errors.DagsterReadOnlyStorageError`.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self._db = SqliteDatabase(path, SCHEMA)
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
+        self._db = SqliteDatabase(path, SCHEMA, read_only=read_only)
 
     @property
     def path(self) -> str:
