@@ -79,6 +79,10 @@ class ConfigErrorLike(Protocol):
     @property
     def message(self) -> str: ...
 
+    def __str__(self) -> str:
+        """The message with where it is and any further detail."""
+        ...
+
 
 class DagsterInvalidConfigError(DagsterError):
     """Run config (or resource/solid config) did not validate. Lists every error at once."""
@@ -88,7 +92,8 @@ class DagsterInvalidConfigError(DagsterError):
         self.errors = list(errors)
         self.config_value = config_value
         lines = [f"{preamble} ({len(self.errors)} error{'s' if len(self.errors) != 1 else ''}):"]
-        lines += [f"  - at {e.path_str}: {e.message}" for e in self.errors]
+        # "Error 1: <message>" as the reference lists them; str() of an error says where it is
+        lines += [f"  Error {i}: {e}" for i, e in enumerate(self.errors, 1)]
         super().__init__("\n".join(lines))
 
 

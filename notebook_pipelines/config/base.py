@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from notebook_pipelines.config.result import ConfigError
+from notebook_pipelines.config.result import ConfigError, location_text
 
 if TYPE_CHECKING:
     from notebook_pipelines.config.field import Field
@@ -147,13 +147,25 @@ def suggest(key: object, candidates: Iterable[str]) -> str | None:
 
 
 def unexpected_entry(key: object, allowed: Iterable[str], path: Path) -> ConfigError:
+    """The reference's sentence (entry and where), then a suggestion or what is allowed."""
     allowed = list(allowed)
-    message = f"Received unexpected config entry {quote(key)}"
+    message = f"Received unexpected config entry {quote(key)} at {location_text(path)}."
     close = suggest(key, allowed)
     if close is not None:
-        message += f"; did you mean {quote(close)}?"
+        message += f" Did you mean {quote(close)}?"
     elif allowed:
-        message += f"; expected one of {quoted_list(allowed)}"
+        message += f" Expected one of {quoted_list(allowed)}."
     else:
-        message += "; no entries are allowed here"
+        message += " No entries are allowed here."
     return ConfigError(path, message, "unexpected_field")
+
+
+def missing_entry(name: str, expected: ConfigType, path: Path) -> ConfigError:
+    """The reference's exact sentence as the message (users compare it); what the entry expects
+    as the detail."""
+    return ConfigError(
+        path,
+        f"Missing required config entry {quote(name)} at {location_text(path)}.",
+        "missing_field",
+        f"(expected {expected.short_describe()})",
+    )

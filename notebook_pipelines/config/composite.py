@@ -21,6 +21,7 @@ from notebook_pipelines.config.base import (
     ConfigTypeKind,
     Path,
     format_value,
+    missing_entry,
     quote,
     quoted_list,
     resolve_schema,
@@ -106,14 +107,7 @@ class _DictType(ConfigType):
                 if fills:
                     out[name] = field.fill_default((*path, name), errors, resolve_env)
                 elif required:
-                    errors.append(
-                        ConfigError(
-                            path,
-                            f"Missing required config entry {quote(name)} "
-                            f"(expected {field.config_type.short_describe()})",
-                            "missing_field",
-                        )
-                    )
+                    errors.append(missing_entry(name, field.config_type, path))
             else:
                 matched += 1
                 out[name] = field.process_value(given, (*path, name), errors, resolve_env)
@@ -222,14 +216,7 @@ class Selector(_DictType):
             name, field, fills, _required = self._items[0]
             if fills:
                 return {name: field.fill_default((*path, name), errors, resolve_env)}
-            errors.append(
-                ConfigError(
-                    path,
-                    f"Missing required config entry {quote(name)} "
-                    f"(expected {field.config_type.short_describe()})",
-                    "missing_field",
-                )
-            )
+            errors.append(missing_entry(name, field.config_type, path))
             return {}
         errors.append(
             ConfigError(

@@ -22,31 +22,52 @@ CONFIG_ERROR_REASONS = frozenset(
 )
 
 
+def path_text(path: tuple[str, ...]) -> str:
+    """``root:solids:adder:config:n``; array indices attach directly: ``root:items[0]:x``."""
+    parts: list[str] = []
+    for segment in path:
+        if parts and segment.startswith("["):
+            parts[-1] += segment
+        else:
+            parts.append(segment)
+    return ":".join(parts)
+
+
+def location_text(path: tuple[str, ...]) -> str:
+    """Where an error is, the way the reference's messages say it: ``the root`` or
+    ``path root:solids:adder``."""
+    return "the root" if path == ("root",) else f"path {path_text(path)}"
+
+
 @dataclass(frozen=True, slots=True)
 class ConfigError:
     """One problem in a config value, at ``path`` (``("root", "solids", "adder", "config")``).
 
     ``message`` is for people and names the entry; ``reason`` is one of
-    :data:`CONFIG_ERROR_REASONS`. Array elements appear in the path as ``"[0]"``.
+    :data:`CONFIG_ERROR_REASONS`. Array elements appear in the path as ``"[0]"``. Where the
+    message is the reference's exact sentence (``Missing required config entry "n" at the
+    root.``), ``detail`` holds the project's further help (what the entry expects); ``str()`` of
+    the error, and of the exception listing it, shows both.
     """
 
     path: tuple[str, ...]
     message: str
     reason: str
+    detail: str = ""
 
     @property
     def path_str(self) -> str:
         """``root:solids:adder:config:n``; array indices attach directly: ``root:items[0]:x``."""
-        parts: list[str] = []
-        for segment in self.path:
-            if parts and segment.startswith("["):
-                parts[-1] += segment
-            else:
-                parts.append(segment)
-        return ":".join(parts)
+        return path_text(self.path)
+
+    @property
+    def names_its_location(self) -> bool:
+        """Whether the message itself says where the error is (``... at path root:solids.``)."""
+        return f" at {location_text(self.path)}" in self.message
 
     def __str__(self) -> str:
-        return f"at {self.path_str}: {self.message}"
+        text = f"{self.message} {self.detail}" if self.detail else self.message
+        return text if self.names_its_location else f"at {self.path_str}: {text}"
 
 
 @dataclass(frozen=True, slots=True)

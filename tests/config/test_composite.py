@@ -39,14 +39,18 @@ def test_shape_result_is_a_new_plain_dict() -> None:
 def test_shape_missing_and_unexpected_are_all_reported() -> None:
     schema = Shape({"n": Int, "m": Float, "name": String})
     assert _errors(schema, {"nn": 1, "zzz": 2, "name": 3}) == [
-        ("root", "missing_field", 'Missing required config entry "n" (expected Int)'),
-        ("root", "missing_field", 'Missing required config entry "m" (expected Float)'),
+        ("root", "missing_field", 'Missing required config entry "n" at the root.'),
+        ("root", "missing_field", 'Missing required config entry "m" at the root.'),
         ("root:name", "wrong_type", "Value 3 is not a String"),
-        ("root", "unexpected_field", 'Received unexpected config entry "nn"; did you mean "n"?'),
         (
             "root",
             "unexpected_field",
-            'Received unexpected config entry "zzz"; expected one of "n", "m", "name"',
+            'Received unexpected config entry "nn" at the root. Did you mean "n"?',
+        ),
+        (
+            "root",
+            "unexpected_field",
+            'Received unexpected config entry "zzz" at the root. Expected one of "n", "m", "name".',
         ),
     ]
 
@@ -56,7 +60,7 @@ def test_unexpected_entry_in_empty_shape() -> None:
         (
             "root",
             "unexpected_field",
-            'Received unexpected config entry "a"; no entries are allowed here',
+            'Received unexpected config entry "a" at the root. No entries are allowed here.',
         )
     ]
 
@@ -76,7 +80,7 @@ def test_shape_wrong_type() -> None:
 def test_none_counts_as_empty_dict() -> None:
     assert validate(Shape({"a": Field(Int, default_value=1)}), None).value == {"a": 1}
     assert _errors(Shape({"a": Int}), None) == [
-        ("root", "missing_field", 'Missing required config entry "a" (expected Int)')
+        ("root", "missing_field", 'Missing required config entry "a" at the root.')
     ]
 
 
@@ -150,7 +154,7 @@ def test_permissive_without_fields() -> None:
 
 def test_permissive_required_fields() -> None:
     assert _errors(Permissive({"n": Int}), {"x": 1}) == [
-        ("root", "missing_field", 'Missing required config entry "n" (expected Int)')
+        ("root", "missing_field", 'Missing required config entry "n" at the root.')
     ]
 
 
@@ -233,7 +237,7 @@ def test_single_choice_selector_with_default_may_be_left_out() -> None:
 
 def test_single_required_choice_left_out() -> None:
     assert _errors(Selector({"a": Int}), {}) == [
-        ("root", "missing_field", 'Missing required config entry "a" (expected Int)')
+        ("root", "missing_field", 'Missing required config entry "a" at the root.')
     ]
 
 
@@ -242,7 +246,7 @@ def test_selector_unexpected_key_with_suggestion() -> None:
         (
             "root",
             "unexpected_field",
-            'Received unexpected config entry "in_proces"; did you mean "in_process"?',
+            'Received unexpected config entry "in_proces" at the root. Did you mean "in_process"?',
         )
     ]
 

@@ -17,6 +17,15 @@ def test_path_str_joins_with_colons() -> None:
     assert str(error) == "at root:solids:adder:config:n: msg"
 
 
+def test_a_message_that_names_its_location_is_not_prefixed() -> None:
+    error = ConfigError(("root", "solids"), 'Missing "x" at path root:solids.', "missing_field")
+    assert str(error) == 'Missing "x" at path root:solids.'
+    at_root = ConfigError(("root",), 'Missing "x" at the root.', "missing_field", "(expected Int)")
+    assert str(at_root) == 'Missing "x" at the root. (expected Int)'
+    elsewhere = ConfigError(("root", "a"), "Missing at the root.", "missing_field")
+    assert str(elsewhere) == "at root:a: Missing at the root."
+
+
 def test_path_str_attaches_array_indices() -> None:
     error = ConfigError(("root", "outputs", "[0]", "result"), "msg", "wrong_type")
     assert error.path_str == "root:outputs[0]:result"
@@ -42,7 +51,8 @@ def test_result_success_and_value_or_raise() -> None:
         bad.value_or_raise("Error in config for pipeline adder", config_value={"n": "x"})
     text = str(raised.value)
     assert text.startswith("Error in config for pipeline adder (2 errors):")
-    assert '  - at root: Missing required config entry "m" (expected Int)' in text
-    assert '  - at root:n: Value "x" is not an Int' in text
+    # each error as the reference lists it ("Error 1: ..."), with where it is and our detail
+    assert '  Error 1: at root:n: Value "x" is not an Int' in text
+    assert '  Error 2: Missing required config entry "m" at the root. (expected Int)' in text
     assert raised.value.errors == bad.errors
     assert raised.value.config_value == {"n": "x"}

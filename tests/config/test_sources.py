@@ -83,11 +83,14 @@ def test_bad_env_dict() -> None:
     assert [(e.path_str, e.reason) for e in errors] == [("root:env", "wrong_type")]
     errors = validate_config(StringSource, {"evn": "X"}).errors
     assert [(e.reason, e.message) for e in errors] == [
-        ("unexpected_field", 'Received unexpected config entry "evn"; did you mean "env"?')
+        (
+            "unexpected_field",
+            'Received unexpected config entry "evn" at the root. Did you mean "env"?',
+        )
     ]
     errors = validate_config(StringSource, {"environment": "X"}).errors
     assert [e.message for e in errors] == [
-        'Received unexpected config entry "environment"; expected one of "env"'
+        'Received unexpected config entry "environment" at the root. Expected one of "env".'
     ]
 
 

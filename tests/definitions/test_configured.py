@@ -193,9 +193,7 @@ def test_the_old_solid_name_is_not_accepted_in_run_config() -> None:
 
     with pytest.raises(DagsterInvalidConfigError) as excinfo:
         execute_pipeline(p, run_config={"solids": {"measure": {"config": {"km": 2}}}})
-    messages = sorted(
-        (e.path_str, e.message.split(";")[0].split(" (")[0]) for e in excinfo.value.errors
-    )
+    messages = sorted((e.path_str, e.message.split(" at path")[0]) for e in excinfo.value.errors)
     assert messages == [
         ("root:solids", 'Missing required config entry "in_km"'),
         ("root:solids", 'Received unexpected config entry "measure"'),

@@ -194,8 +194,11 @@ def test_the_error_message_lists_every_path_and_names_the_pipeline_and_mode() ->
         build(web, {"solids": {"source": {"config": {"n": "one"}}}})
     message = str(excinfo.value)
     assert message.startswith('Invalid run config for pipeline "web" (mode "default") (2 errors):')
-    assert "  - at root:solids:source:config:n: " in message
-    assert '  - at root: Missing required config entry "resources"' in message
+    # every error listed as the reference does ("Error 1: ..."), each saying where it is
+    assert "  Error 2: at root:solids:source:config:n: " in message
+    assert (
+        '  Error 1: Missing required config entry "resources" at the root. (expected {' in message
+    )
     assert excinfo.value.config_value == {"solids": {"source": {"config": {"n": "one"}}}}
 
 

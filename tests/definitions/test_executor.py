@@ -90,7 +90,8 @@ def test_a_mode_with_executor_defs_offers_exactly_those() -> None:
     (error,) = raised.value.errors
     assert error.path_str == "root:execution"
     assert error.message.startswith(
-        'Received unexpected config entry "dask"; expected one of "in_process"'
+        'Received unexpected config entry "dask" at path root:execution. Expected one of '
+        '"in_process"'
     )
     if dask_available():
         assert "add notebook_pipelines.executors.dask.dask_executor" in error.message
@@ -224,9 +225,9 @@ print(json.dumps(out))
     assert found["executors"] == ["in_process", "multiprocess"]
     (message,) = found["config_error"]
     assert message == (
-        'Received unexpected config entry "dask"; expected one of "in_process", "multiprocess" '
-        "(the Dask executor needs the dask extra, which is not installed: "
-        "pip install 'notebook-pipelines[dask]')"
+        'Received unexpected config entry "dask" at path root:execution. Expected one of '
+        '"in_process", "multiprocess". (the Dask executor needs the dask extra, which is not '
+        "installed: pip install 'notebook-pipelines[dask]')"
     )
     assert DASK_INSTALL_HINT in found["import_error"]
     # a mode that lists dask_executor anyway: the run cannot start, saying the same
