@@ -107,7 +107,9 @@ def reference_wheel() -> Path:
     folder = cache_dir()
     wheel = folder / WHEEL
     if wheel.is_file():
-        return wheel
+        if zipfile.is_zipfile(wheel):
+            return wheel
+        wheel.unlink()  # an interrupted download: fetch it again
     folder.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
     command += ["--disable-pip-version-check", "-q", "-d", str(folder), REFERENCE]
