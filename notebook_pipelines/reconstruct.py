@@ -112,6 +112,12 @@ def load_pointer(pointer: CodePointer) -> Any:
 def _import_file(path: str, working_directory: str | None) -> Any:
     if working_directory and working_directory not in sys.path:
         sys.path.insert(0, working_directory)
+    main = sys.modules.get("__main__")
+    main_file = getattr(main, "__file__", None)
+    if main_file and os.path.abspath(main_file) == os.path.abspath(path):
+        # the script that is running (in a spawned worker: the copy of it that spawn ran as
+        # __mp_main__): importing it again would run its top level, and its run, a second time
+        return main
     name = "__np_file__" + os.path.splitext(os.path.basename(path))[0]
     existing = sys.modules.get(name)
     if existing is not None and getattr(existing, "__file__", None) == path:

@@ -46,6 +46,12 @@ MAX_PARTIAL_LINE = 8192
 
 #: how much of a dead worker's stderr its step's failure quotes (the last lines, at most)
 STDERR_TAIL_LINES = 30
+#: what multiprocessing's spawn says when a process is started while the main module is imported
+BOOTSTRAPPING = "finished its bootstrapping phase"
+GUARD_LINE = (
+    "RuntimeError: An attempt has been made to start a new process before the current process "
+    f"has {BOOTSTRAPPING} (the worker re-ran the main module, which started the run again)."
+)
 STDERR_TAIL_CHARS = 4000
 
 #: the parent's fd 2 is redirected while a worker starts: one start at a time
@@ -147,13 +153,25 @@ class WorkerProcess:
 
     def unshown_stderr(self) -> str:
         """What the worker wrote to its stderr file since the last call (before it captured its
-        own output, or past that capture): to be shown by the parent."""
+        own output, or past that capture): to be shown by the parent. Nothing for a worker that
+        re-ran an unguarded script (:meth:`stderr_tail` says it in one line)."""
         text = self._file_text(self._stderr_shown)
         self._stderr_shown += len(text.encode("utf-8", "surrogateescape"))
+        if self.reran_main_module():
+            return ""
         return text
 
+    def reran_main_module(self) -> bool:
+        """Whether the worker died re-running the main module at start: a script that starts
+        the run without ``if __name__ == "__main__":`` (multiprocessing's bootstrapping error)."""
+        return BOOTSTRAPPING in self._file_text(0)
+
     def stderr_tail(self) -> str:
-        """The last lines the worker wrote to stderr: its stderr file, then what it sent."""
+        """The last lines the worker wrote to stderr: its stderr file, then what it sent (one
+        line for the bootstrapping error of an unguarded script: its traceback, the re-run's
+        own log lines and multiprocessing's advice say nothing more than the remedy)."""
+        if self.reran_main_module():
+            return GUARD_LINE
         text = self._file_text(0)
         if text and not text.endswith("\n"):
             text += "\n"
