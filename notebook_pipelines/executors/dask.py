@@ -16,6 +16,9 @@ How a run goes:
   and reports it skipped (the rule of :class:`~..plan.active.ActiveExecution`, applied to the
   summaries its upstream tasks returned). A step that requests a retry runs again in the same task
   after ``seconds_to_wait`` (``STEP_UP_FOR_RETRY`` then ``STEP_RESTARTED``);
+- what a step prints (``sys.stdout`` / ``sys.stderr``) travels to the parent, a line at a time
+  (:mod:`.step_output`), and is shown there tagged with the step (``[total.compute] ...``), as
+  for the multiprocess executor: in a notebook, in the cell that runs the pipeline;
 - every record a worker makes travels to the parent while the step runs, through a Dask ``Queue``
   named after the run; the parent stores and logs it (it is the only writer of the run's events)
   and yields its event;
@@ -89,6 +92,8 @@ from ..plan.steps import ExecutionStep
 from ..serdes import deserialize, serialize
 from ..storage.runs import PipelineRun
 from ..user_events import EventMetadataEntry
+from .step_output import SendingStream, flush_all, relayed_output
+from .worker_pool import OutputRelay
 
 __all__ = ["DaskExecutor", "create", "dask_executor"]
 
@@ -123,6 +128,7 @@ class _WorkerRun:
     def __init__(self, spec: RunSpec):
         self.queue = distributed.Queue(spec.queue_name)
         self.lock = threading.Lock()  # one step at a time per process (fd capture, resources)
+        self.streams: list[SendingStream] = []  # the running step's stdout/stderr, to the parent
         try:
             instance = worker_instance(spec.instance_root, spec.capture_compute_logs)
             self.step_worker = StepWorker(
@@ -133,6 +139,7 @@ class _WorkerRun:
             raise
 
     def send_record(self, record: EventRecord) -> None:
+        flush_all(self.streams)  # what the step printed arrives before the events that follow
         self.queue.put(["r", serialize(record)])
 
 
@@ -254,7 +261,7 @@ def claims_directory(instance_root: str, run_id: str) -> str:
 def _run_with_retries(run: _WorkerRun, step_key: str, summary: dict[str, Any]) -> None:
     attempts = 0
     while True:
-        with run.lock:
+        with run.lock, relayed_output(_sender(run, step_key), run.streams):
             events = run.step_worker.run(step_key, attempts)
         retry = None
         for event in events:
@@ -269,6 +276,13 @@ def _run_with_retries(run: _WorkerRun, step_key: str, summary: dict[str, Any]) -
             return
         attempts += 1
         time.sleep(retry.event_specific_data.seconds_to_wait or 0)
+
+
+def _sender(run: _WorkerRun, step_key: str) -> Callable[[str, str], None]:
+    def send(stream: str, text: str) -> None:
+        run.queue.put(["o", step_key, stream, text])
+
+    return send
 
 
 def _send_done(spec: RunSpec, run: _WorkerRun | None, message: list[Any]) -> None:
@@ -447,6 +461,7 @@ class _ParentRun:
             f"notebook-pipelines-{ctx.run_id}",
         )
         self.queue = distributed.Queue(self.spec.queue_name, client=self.client)
+        self.output = OutputRelay()  # what steps print, shown here tagged with the step
         self.futures: dict[str, Any] = {}
         self.steps: dict[str, ExecutionStep] = {}
         self.finished: set[str] = set()
@@ -505,7 +520,11 @@ class _ParentRun:
                     self.started.add(event.step_key)
                 yield event
             return
+        if message[0] == "o":
+            self.output.write(message[1], message[2], message[3])
+            return
         _, step_key, summary, address, error, lost_worker = message
+        self.output.flush(step_key)
         if step_key in self.finished:
             return  # a task Dask ran again re-reporting what its first attempt reported
         self.finished.add(step_key)
