@@ -17,6 +17,7 @@ from .definitions.snapshot import pipeline_snapshot
 from .definitions.solid import SolidDefinition
 from .errors import (
     DagsterInvalidDefinitionError,
+    DagsterInvalidSubsetError,
     DagsterInvariantViolationError,
     DagsterRunNotFoundError,
     DagsterUnmetExecutorRequirementsError,
@@ -192,9 +193,10 @@ def execute_solids_within_pipeline(
     graph = pipeline_def.graph
     unknown = sorted(n for n in names if n not in graph.solids)
     if unknown:
-        raise DagsterInvariantViolationError(
-            f'Pipeline "{pipeline_def.name}" has no solids {unknown}; its solids: '
-            f"{sorted(graph.solids)}."
+        raise DagsterInvalidSubsetError(
+            f"Pipeline {pipeline_def.name} has no solid named {unknown[0]}. "
+            f'(Pipeline "{pipeline_def.name}" has no solids {unknown}; its solids: '
+            f"{sorted(graph.solids)}.)"
         )
     keep = frozenset(names)
     dependencies = dependencies_of(graph, keep)
@@ -387,8 +389,17 @@ def _resolve_args(
         raise DagsterInvariantViolationError(
             f"run_config must be a dict, got {type(run_config).__name__}."
         )
-    merged_tags = {**pipeline_def.tags, **preset_tags, **dict(tags or {})}
-    return dict(run_config or {}), mode, _string_tags(merged_tags), solid_selection
+    if solid_selection is not None and len(solid_selection) == 0:
+        solid_selection = None  # an empty selection is the whole pipeline, as the reference
+    merged_tags = {**_string_tags(pipeline_def.tags), **_string_tags(preset_tags)}
+    for key, value in (tags or {}).items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise DagsterInvariantViolationError(
+                f"Run tags must be strings: tag {key!r} has the value {value!r} "
+                f"({type(value).__name__}); pass str(value) or json.dumps(value)."
+            )
+        merged_tags[key] = value
+    return dict(run_config or {}), mode, merged_tags, solid_selection
 
 
 def _string_tags(tags: Mapping[str, Any]) -> dict[str, str]:

@@ -130,15 +130,18 @@ _ASSET_KEY_PART = re.compile(r"^[\w.\-]+$")
 class AssetKey:
     """The key of an asset: a path of one or more parts (``AssetKey("table")``, ``AssetKey(["db", "t"])``)."""
 
-    path: tuple[str, ...]
+    path: list[str]  # a list, as the reference's
 
     def __init__(self, path: str | Sequence[str]):
-        parts = (path,) if isinstance(path, str) else tuple(path)
+        parts = [path] if isinstance(path, str) else list(path)
         if not parts or not all(isinstance(p, str) and p for p in parts):
             raise DagsterInvalidDefinitionError(
                 f"AssetKey needs one or more non-empty strings, got {path!r}"
             )
         object.__setattr__(self, "path", parts)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.path))
 
     def to_string(self) -> str:
         return ".".join(self.path)

@@ -175,7 +175,7 @@ def test_preset_solid_selection_conflict_is_an_error() -> None:
 def test_tag_precedence_explicit_over_preset_over_pipeline() -> None:
     instance = DagsterInstance.ephemeral()
     result = execute_pipeline(
-        moded, preset="loud_two", tags={"who": "caller", "n": 3}, instance=instance
+        moded, preset="loud_two", tags={"who": "caller", "n": "3"}, instance=instance
     )
     run = instance.get_run_by_id(result.run_id)
     assert run is not None
@@ -183,7 +183,7 @@ def test_tag_precedence_explicit_over_preset_over_pipeline() -> None:
         "who": "caller",
         "from_preset": "1",
         "from_pipeline": "1",
-        "n": "3",  # non-string tag values are stored as JSON text
+        "n": "3",
     }
     without_explicit = execute_pipeline(moded, preset="loud_two", instance=instance)
     run2 = instance.get_run_by_id(without_explicit.run_id)
@@ -205,8 +205,26 @@ def test_run_tags_are_logging_tags_of_every_step_event() -> None:
 
 
 def test_non_string_tag_key_is_an_error() -> None:
-    with pytest.raises(DagsterInvariantViolationError, match="Tag keys must be strings, got 1"):
+    with pytest.raises(DagsterInvariantViolationError, match="Run tags must be strings: tag 1 "):
         execute_pipeline(moded, A2, mode="quiet", tags={1: "x"})  # type: ignore[dict-item]
+
+
+@pytest.mark.parametrize("value", [3, {"a": 1}, None])
+def test_non_string_tag_value_is_refused_naming_the_tag(value: Any) -> None:
+    # as the reference, which refuses them (a pipeline's own tags are JSON-encoded instead)
+    with pytest.raises(DagsterInvariantViolationError) as info:
+        execute_pipeline(moded, A2, mode="quiet", tags={"n": value})
+    assert f"tag 'n' has the value {value!r} ({type(value).__name__})" in str(info.value)
+
+
+def test_an_empty_solid_selection_is_the_whole_pipeline() -> None:
+    result = execute_pipeline(moded, A2, mode="quiet", solid_selection=[])
+    assert result.success
+    full = execute_pipeline(moded, A2, mode="quiet")
+    assert [r.handle for r in result.solid_result_list] == [
+        r.handle for r in full.solid_result_list
+    ]
+    assert all(r.success for r in result.solid_result_list)
 
 
 # --- solid selection ---------------------------------------------------------------------------------

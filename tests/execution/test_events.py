@@ -324,7 +324,7 @@ def test_yielded_materialization_and_expectation() -> None:
     result = run(writing)
     (materialization,) = of_type(result, "STEP_MATERIALIZATION")
     m = materialization.event_specific_data.materialization
-    assert m.asset_key.path == ("db", "table")
+    assert m.asset_key.path == ["db", "table"]  # a list, as the reference's
     assert materialization.message == 'Materialized value "db.table".'
     (expectation,) = of_type(result, "STEP_EXPECTATION_RESULT")
     x = expectation.event_specific_data.expectation_result

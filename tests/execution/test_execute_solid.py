@@ -10,6 +10,7 @@ from notebook_pipelines import (
     CompositeSolidExecutionResult,
     DagsterInvalidConfigError,
     DagsterInvalidDefinitionError,
+    DagsterInvalidSubsetError,
     DagsterInvariantViolationError,
     Field,
     InputDefinition,
@@ -268,7 +269,8 @@ def test_execute_solids_within_pipeline_uses_real_upstream_when_selected() -> No
 
 
 def test_unknown_solid_is_an_error() -> None:
-    with pytest.raises(DagsterInvariantViolationError, match=r"has no solids \['nope'\]"):
+    # as the reference: DagsterInvalidSubsetError, with its sentence first
+    with pytest.raises(DagsterInvalidSubsetError, match=r"^Pipeline chain has no solid named nope"):
         execute_solid_within_pipeline(chain, "nope", mode="default")
 
 
