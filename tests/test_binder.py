@@ -42,11 +42,12 @@ NETWORK_ERRORS = re.compile(
 
 
 def requirement_names(lines: list[str]) -> set[str]:
-    """Normalised requirement names (with extras) of requirement lines."""
+    """Normalised requirement names (with extras) of requirement lines (options such as ``-c``
+    skipped)."""
     names = set()
     for line in lines:
         line = line.split("#", 1)[0].strip()
-        if line:
+        if line and not line.startswith("-"):
             found = re.match(r"[A-Za-z0-9_.-]+(\[[^\]]*\])?", line)
             assert found, line
             names.add(found[0].lower().replace("_", "-"))
@@ -54,19 +55,25 @@ def requirement_names(lines: list[str]) -> set[str]:
 
 
 def test_binder_files_match_the_package() -> None:
-    """requirements.txt is the package's dependencies and its dask extra; apt.txt has graphviz;
-    postBuild is executable and installs the package, editable, with the dask extra."""
+    """requirements.txt is the package's dependencies and its dask extra, constrained by the
+    project's lock (the versions of ``make setup``); apt.txt has graphviz; postBuild is executable
+    and installs the package, editable, with the dask extra, from the lock too."""
     tomllib = pytest.importorskip("tomllib", reason="Python < 3.11 has no tomllib")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = requirement_names(project["dependencies"] + project["optional-dependencies"]["dask"])
-    listed = requirement_names((BINDER / "requirements.txt").read_text().splitlines())
+    lines = (BINDER / "requirements.txt").read_text().splitlines()
+    listed = requirement_names(lines)
     assert listed == wanted
+    # pip reads a nested file's path relative to the file that names it
+    assert "-c ../requirements/lock.txt" in lines
+    assert (BINDER / "../requirements/lock.txt").resolve().is_file()
     assert "graphviz" in (BINDER / "apt.txt").read_text().split()
     post_build = BINDER / "postBuild"
     assert os.access(post_build, os.X_OK)
     text = post_build.read_text()
     assert text.startswith("#!/usr/bin/env bash") and "set -euo pipefail" in text
     assert "pip install" in text and "-e '.[dask]'" in text
+    assert "-c requirements/lock.txt" in text
 
 
 def _run(
