@@ -367,6 +367,36 @@ def test_raise_on_error_reraises_the_users_exception_after_storing_the_failure()
     assert run.status == PipelineRunStatus.FAILURE
 
 
+@solid
+def zz_fails_too(_: Any) -> None:
+    raise KeyError("zz")
+
+
+@solid
+def ab_fails_first(_: Any) -> None:
+    raise IndexError("ab")
+
+
+@pipeline
+def two_failures() -> None:
+    zz_fails_too()
+    ab_fails_first()
+
+
+def test_raise_on_error_raises_the_first_failure_in_the_references_order() -> None:
+    # steps of one level run by key: ab_fails_first before zz_fails_too (plan order is zz, ab)
+    with pytest.raises(IndexError, match="ab"):
+        execute_pipeline(two_failures)
+
+
+def test_a_subset_result_has_its_pipeline_def() -> None:
+    result = execute_pipeline(
+        raising_pipeline, solid_selection=["raises_own"], raise_on_error=False
+    )
+    assert result.pipeline_def.name == "raising_pipeline"
+    assert result.pipeline_def.solid_selection == ["raises_own"]
+
+
 def test_raise_on_error_false_returns_the_failure() -> None:
     instance = DagsterInstance.ephemeral()
     result = execute_pipeline(raising_pipeline, raise_on_error=False, instance=instance)

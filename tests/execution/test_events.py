@@ -31,7 +31,13 @@ from notebook_pipelines import (
     solid,
     success_hook,
 )
-from notebook_pipelines.events import DagsterEvent, EventRecord
+from notebook_pipelines.events import (
+    DagsterEvent,
+    EventRecord,
+    StepInputData,
+    StepOutputHandle,
+    TypeCheckData,
+)
 from notebook_pipelines.execution.results import PipelineExecutionResult
 from notebook_pipelines.serdes import deserialize, serialize
 from notebook_pipelines.storage.instance import DagsterInstance
@@ -495,3 +501,16 @@ def test_every_event_round_trips_through_serdes() -> None:
             "run", 1.5, 10, event.message or "", event.pipeline_name, event.step_key, event
         )
         assert deserialize(serialize(record)) == record
+
+
+def test_event_data_read_like_the_references_namedtuples() -> None:
+    result = run(exploding)
+    (step_failure,) = of_type(result, "STEP_FAILURE", "explodes.compute")
+    data = step_failure.event_specific_data
+    error, user_failure_data = data  # unpacks in field order
+    assert data[0] is error and user_failure_data is None and len(data) == 2
+    assert data._asdict() == {"error": error, "user_failure_data": None}
+    handle = StepOutputHandle("s.compute", "out")
+    assert tuple(handle) == ("s.compute", "out") and handle[1] == "out"
+    check = TypeCheckData(True, "x")
+    assert StepInputData("x", check)[1].label == "x"

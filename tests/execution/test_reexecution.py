@@ -336,3 +336,36 @@ def test_reexecute_pipeline_iterator(instance: DagsterInstance) -> None:
     ]
     assert [e.event_specific_data.op.value for e in copy_events] == ["CP_OBJECT"]
     assert events[-1].event_type_value == "PIPELINE_SUCCESS"
+
+
+# --- order ---------------------------------------------------------------------------------------------
+
+
+@pipeline
+def wide() -> None:
+    a.alias("zz")()
+    a.alias("aa")()
+    b.alias("mm")(a.alias("bb")())
+
+
+def test_a_reexecution_runs_in_the_order_of_its_selection(instance: DagsterInstance) -> None:
+    first = execute_pipeline(wide, FS, instance=instance)
+    assert started(first.event_list) == ["aa", "bb", "zz", "mm"]  # by level, then by key
+    second = reexecute_pipeline(
+        wide,
+        first.run_id,
+        FS,
+        step_selection=["zz.compute", "mm.compute", "aa.compute"],
+        instance=instance,
+    )
+    assert started(second.event_list) == ["zz", "mm", "aa"]
+    run = instance.get_run_by_id(second.run_id)
+    assert run is not None and run.step_keys_to_execute == (
+        "zz.compute",
+        "mm.compute",
+        "aa.compute",
+    )
+    # bb, outside the selection, has the copy of its output for mm: not skipped (as the
+    # reference); the result is of the pipeline it ran
+    assert not second.result_for_solid("bb").skipped
+    assert second.pipeline_def is wide
