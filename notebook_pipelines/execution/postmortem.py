@@ -140,7 +140,17 @@ class _FailedStep:
                     f"{storage.uri_for(handle)}): that step may have failed or not run, or the "
                     f'stored value was deleted. Step "{self.step_key}" cannot get its inputs.'
                 )
-            return storage.get_intermediate(dagster_type, handle)
+            try:
+                return storage.get_intermediate(dagster_type, handle)
+            except AttributeError as error:  # pickle: a class of __main__ not defined (yet)
+                missing = _missing_main_name(error)
+                if missing is None:
+                    raise
+                raise DagsterInvariantViolationError(
+                    f'The stored value of output "{handle.output_name}" of step '
+                    f'"{handle.step_key}" is a {missing}, which was defined in the notebook: '
+                    f"re-run the cell defining {missing} first."
+                ) from error
 
         return read_stored
 
@@ -255,6 +265,14 @@ def _op(kind: str, handle: StepOutputHandle) -> ObjectStoreOperationResultData:
     )
 
 
+def _missing_main_name(error: AttributeError) -> str | None:
+    """``Point`` for pickle's "Can't get attribute 'Point' on <module '__main__'...>"."""
+    text = str(error)
+    if "__main__" not in text or "Can't get attribute '" not in text:
+        return None
+    return text.split("Can't get attribute '", 1)[1].split("'", 1)[0]
+
+
 def _definition(pipeline: Any, name: str) -> PipelineDefinition:
     if pipeline is not None and callable(getattr(pipeline, "get_definition", None)):
         pipeline = pipeline.get_definition()
@@ -263,8 +281,10 @@ def _definition(pipeline: Any, name: str) -> PipelineDefinition:
             pipeline = finder(name)
     if not isinstance(pipeline, PipelineDefinition):
         raise DagsterInvariantViolationError(
-            f'Cannot find the definition of pipeline "{name}": pass it (pipeline=...), or define '
-            "it in this notebook."
+            f'Cannot find the definition of pipeline "{name}" in this process: the step\'s '
+            "inputs are read, and its compute run again, with the pipeline's definition. Run the "
+            "cells that define its solids and the pipeline first (after a kernel restart they are "
+            "gone), or pass it: pipeline=..."
         )
     if pipeline.name != name:
         raise DagsterInvariantViolationError(
