@@ -198,16 +198,16 @@ def explain_missing_executors(
         return list(errors)
     if dask_available():
         advice = (
-            "this mode lists its own executor_defs without dask: add "
-            "notebook_pipelines.executors.dask.dask_executor to them to run on Dask"
+            "This mode lists its own executor_defs, without dask: add "
+            "notebook_pipelines.executors.dask.dask_executor to them to run on Dask."
         )
     else:
         advice = (
-            f"the Dask executor needs the dask extra, which is not installed: {DASK_INSTALL_HINT}"
+            f"The Dask executor needs the dask extra, which is not installed: {DASK_INSTALL_HINT}"
         )
     prefix = f"Received unexpected config entry {json.dumps(dask_executor.name)}"
     return [
-        dataclasses.replace(error, message=f"{error.message} ({advice})")
+        dataclasses.replace(error, message=f"{error.message.rstrip('.')}. {advice}")
         if error.path == ("root", "execution")
         and error.reason == "unexpected_field"
         and error.message.startswith(prefix)

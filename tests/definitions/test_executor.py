@@ -226,8 +226,8 @@ print(json.dumps(out))
     (message,) = found["config_error"]
     assert message == (
         'Received unexpected config entry "dask" at path root:execution. Expected one of '
-        '"in_process", "multiprocess". (the Dask executor needs the dask extra, which is not '
-        "installed: pip install 'notebook-pipelines[dask]')"
+        '"in_process", "multiprocess". The Dask executor needs the dask extra, which is not '
+        "installed: pip install 'notebook-pipelines[dask]'"
     )
     assert DASK_INSTALL_HINT in found["import_error"]
     # a mode that lists dask_executor anyway: the run cannot start, saying the same
