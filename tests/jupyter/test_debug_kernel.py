@@ -389,3 +389,11 @@ def test_post_mortem_of_a_failed_step(kernel: Kernel) -> None:
     run = kernel.run("err = r.debug_step('boom.compute')\nprint('ERR', repr(err))", ["p k", "c"])
     assert run.prompts == ["[boom.compute] (Pdb) "] * 2, run.text
     assert "\n7\n" in run.text and "ERR ValueError('total was 42')" in run.text, run.text
+
+
+def test_worker_debugger_lists_the_cells_source(kernel: Kernel) -> None:
+    run = kernel.run("r = execute_pipeline(stepping, run_config=MULTI)", ["l", "c"])
+    assert run.status == "ok", run.text
+    assert "context.pdb.set_trace()" in run.text and "->\t    z = y * 10" in run.text, run.text
+    assert "[EOF]" not in run.text and "<dynamic-code>" not in run.text, run.text
+    assert re.search(r"> /\S+ipykernel_\d+/\d+\.py\(\d+\)add\(\)", run.text), run.text
