@@ -6,7 +6,10 @@ Every notebook of this folder (``examples/*.ipynb``, in name order; or the ones 
 kernel of the Python that runs this script (its ``python3`` kernel), with this folder as the working
 directory, as in JupyterLab. Cells tagged ``skip-in-tests`` (cells that need a person, e.g. a
 debugger prompt) are not run. The executed notebooks, outputs included, are written to ``--out``;
-a notebook that fails is written too, up to the failing cell, and the others still run. The runs go
+a notebook that fails is written too, up to the failing cell, and the others still run. They are
+signed as ``jupyter trust`` would (the notary database in the user's Jupyter data folder), so that
+JupyterLab opens them trusted and draws their DAGs and run widgets (kept in the notebook's widget
+state); an unsigned copy still shows each run as the widget's static HTML summary. The runs go
 to the run history in ``$NOTEBOOK_PIPELINES_HOME`` (default ``~/.notebook_pipelines``).
 
 Exit status 0 when every notebook ran to its end, 1 otherwise. ``tests/test_examples.py`` and
@@ -25,6 +28,7 @@ import nbformat
 import zmq
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from nbformat.sign import NotebookNotary
 from traitlets.config import Config
 
 EXAMPLES = Path(__file__).resolve().parent
@@ -78,6 +82,13 @@ def execute_notebook(path: Path, timeout: int = 300) -> Executed:
     return Executed(path, notebook, time.monotonic() - started, error)
 
 
+def write_signed(notebook: nbformat.NotebookNode, path: Path) -> None:
+    """Write ``notebook`` to ``path`` and sign it as ``jupyter trust`` does (the notary database
+    of the user's Jupyter data folder, ``$JUPYTER_DATA_DIR``): Lab then trusts its outputs."""
+    nbformat.write(notebook, path)
+    NotebookNotary().sign(nbformat.read(path, as_version=4))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -90,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.notebooks or example_notebooks():
         print(f"== {path.name}", flush=True)
         done = execute_notebook(path.resolve())
-        nbformat.write(done.notebook, args.out / path.name)
+        write_signed(done.notebook, args.out / path.name)
         if done.error is None:
             print(f"   ran in {done.seconds:.1f}s -> {args.out / path.name}", flush=True)
         else:

@@ -41,6 +41,8 @@ __all__ = [
 #: definition object -> the execution count of the cell after which it was first seen
 _SEEN: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
 _SHELLS: list[Any] = []
+#: the attribute of a pipeline rebuilt here naming the notebook's pipeline it was rebuilt from
+REBUILT_FROM = "_np_rebuilt_from"
 
 
 @dataclass(frozen=True)
@@ -134,16 +136,30 @@ def current_pipeline(name: str, used: Any = None) -> CurrentPipeline | None:
         for key, value in list(user_ns.items())
         if not key.startswith("_") and isinstance(value, PipelineDefinition) and value.name == name
     ]
-    base = _newest(candidates, name) or used_def
-    if base is None:
+    found: PipelineDefinition | None = _newest(candidates, name) or used_def
+    if found is None:
         return None
+    base: PipelineDefinition = found
     replaced = {
         solid_def.name: current
         for solid_def in _top_level_defs(base)
         if (current := _current_solid(solid_def, user_ns)) is not None
     }
     definition = rebuild(base, replaced) if replaced else base
+    if (
+        replaced
+        and used_def is not None
+        and getattr(used_def, REBUILT_FROM, None) is base
+        and _same_solids(used_def, definition)
+    ):
+        definition = used_def  # rebuilt before from the same cells: the same pipeline
     return CurrentPipeline(definition, _changes(used_def, base, definition), bool(replaced))
+
+
+def _same_solids(a: PipelineDefinition, b: PipelineDefinition) -> bool:
+    old = {s.name: s.definition for s in a.graph.solids.values()}
+    new = {s.name: s.definition for s in b.graph.solids.values()}
+    return old.keys() == new.keys() and all(old[k] is new[k] for k in old)
 
 
 def current_definition(name: str, used: Any = None) -> PipelineDefinition | None:
@@ -231,6 +247,7 @@ def rebuild(
         hook_defs=pipeline_def.hook_defs,
     )
     rebuilt.defining_module = pipeline_def.defining_module  # the notebook's, not this module's
+    setattr(rebuilt, REBUILT_FROM, getattr(pipeline_def, REBUILT_FROM, pipeline_def))
     return rebuilt
 
 
@@ -249,7 +266,7 @@ def _changes(
         elif not same_code(old[alias], new_def):
             changes.append(f"{alias} changed{where}")
     changes.extend(f"{alias} removed" for alias in old if alias not in new)
-    if not changes and base is not used:
+    if not changes and base is not getattr(used, REBUILT_FROM, used):
         changes.append(f'pipeline "{definition.name}" redefined{_where(base)}')
     return tuple(changes)
 

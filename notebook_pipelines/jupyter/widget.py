@@ -218,6 +218,9 @@ class RunWidget(anywidget.AnyWidget):
                     self.message = "The run was interrupted and canceled; its events are kept."
             self._stop_listening()
             self._flush()
+            # the whole `steps` once (deltas went before): a notebook's saved widget state
+            # (nbclient, papermill, Lab) then holds every step
+            self.send_state("steps")
             if run is not None and run.is_finished:
                 self._check_buttons()
         if self._display is not None:  # the static fallback of the output: the final state
@@ -622,15 +625,16 @@ class RunWidget(anywidget.AnyWidget):
             notes=(self.stale_note, self.message),
         )
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
-        bundle = super()._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget view, and the run as static HTML next to it (and as text)."""
+        bundle: Any = super()._repr_mimebundle_(**kwargs)
+        metadata = None
+        if isinstance(bundle, tuple):  # anywidget answers (data, metadata)
+            bundle, metadata = bundle
         if not isinstance(bundle, dict):
-            return bundle
-        bundle = dict(bundle)
-        bundle["text/html"] = self.static_html()
-        bundle["text/plain"] = repr(self)
-
-        return bundle
+            return None
+        data = {**bundle, "text/plain": repr(self), "text/html": self.static_html()}
+        return (data, metadata) if metadata is not None else data
 
     def __repr__(self) -> str:
         return (

@@ -140,3 +140,202 @@ def test_interrupting_the_kernel_cancels_the_run(
     )
     out = _stdout(messages)
     assert f"{run_id} CANCELED canceled The run was interrupted and canceled" in out, out
+
+
+# --- the notebook loop: fail, fix the cell, re-execute ------------------------------------------
+
+LOOP = """
+from notebook_pipelines import last_result
+
+@solid
+def source(context) -> int:
+    return 1
+"""
+
+BROKEN = """%%solid
+def transform(context, x: int) -> int:
+    raise ValueError("the old code ran")
+"""
+
+FIXED = """%%solid
+def transform(context, x: int) -> int:
+    return x + 41
+"""
+
+PIPE = """
+@solid
+def report(context, y: int) -> int:
+    return y * 2
+
+@pipeline
+def loop():
+    report(transform(source()))
+"""
+
+
+def _ok(kc: BlockingKernelClient, code: str) -> str:
+    """Run ``code``; its stdout (the cell must succeed)."""
+    reply, messages = _run(kc, code)
+    assert reply["content"]["status"] == "ok", (code, reply["content"], _stdout(messages))
+    return _stdout(messages)
+
+
+def _failed_loop(kc: BlockingKernelClient) -> None:
+    for code in (LOOP, BROKEN, PIPE, "first = execute_pipeline(loop, raise_on_error=False)"):
+        _ok(kc, code)
+
+
+def _next_cell(kc: BlockingKernelClient) -> int:
+    """The In [n] of the next cell (while a cell runs, IPython's count is already the next)."""
+    return int(_ok(kc, "print(get_ipython().execution_count)").strip())
+
+
+def test_reexecute_after_fixing_a_solid_cell_runs_the_new_code(
+    kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
+    _km, kc = kernel
+    _failed_loop(kc)
+    fixed_in = _next_cell(kc)
+    _ok(kc, FIXED)  # the @pipeline cell is NOT re-run: the pipeline is rebuilt with the fix
+    out = _ok(
+        kc,
+        "w = session.last_widget()\n"
+        "print('before:', w.definition_note)\n"
+        "r = w.reexecute('failed')\n"
+        "print('success:', r.success, r.output_for_solid('report'))\n"
+        "print('message:', w.message)\n"
+        "print('same:', w.result is r, last_result() is r)\n",
+    )
+    assert "success: True 84" in out, out
+    assert f"transform changed in In [{fixed_in}]" in out, out
+    assert "with the cells as they are now" in out, out
+    assert "same: True True" in out, out
+
+    # the pipeline has lost the step: the widget says so and runs nothing
+    _ok(kc, "first = execute_pipeline(loop, raise_on_error=False)")  # fails: the old pipeline
+    _ok(kc, "@pipeline\ndef loop():\n    source()\n")
+    out = _ok(
+        kc,
+        "w = session.last_widget()\n"
+        "print('result:', w.reexecute('failed'))\n"
+        "print('message:', w.message)\n"
+        "print('failed:', w.failed_selection)\n",
+    )
+    assert "result: None" in out, out
+    assert 'pipeline "loop" no longer has steps' in out and "transform.compute" in out, out
+
+
+def test_reexecute_after_rerunning_the_pipeline_cell_too(
+    kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
+    _km, kc = kernel
+    _failed_loop(kc)
+    _ok(kc, FIXED)
+    _ok(kc, PIPE)  # as the stale warning says
+    out = _ok(
+        kc,
+        "w = session.last_widget()\n"
+        "r = w.reexecute('failed')\n"
+        "print('success:', r.success, r.output_for_solid('report'), w.message)\n",
+    )
+    assert "success: True 84" in out and "transform changed" in out, out
+
+
+def test_the_stale_warning_is_shown_in_the_widget(
+    kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
+    _km, kc = kernel
+    _failed_loop(kc)
+    _ok(kc, FIXED)
+    reply, messages = _run(kc, "again = execute_pipeline(loop, raise_on_error=False)")
+    assert reply["content"]["status"] == "ok"
+    notes = [s["stale_note"] for s in _widget_states(messages) if s.get("stale_note")]
+    assert notes and "old version of transform" in notes[-1], _widget_states(messages)[:1]
+
+
+def test_an_impossible_selection_is_refused_before_the_click(
+    kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
+    _km, kc = kernel
+    _failed_loop(kc)
+    out = _ok(
+        kc,
+        "w = session.last_widget()\n"
+        "w._handle_custom_msg({'type': 'preview_query', 'query': 'report'}, [])\n"
+        "print('report:', w.query_preview)\n"
+        "w._handle_custom_msg({'type': 'preview_steps', 'steps': ['report.compute']}, [])\n"
+        "print('picked:', w.query_preview.get('problem'))\n"
+        "w._handle_custom_msg({'type': 'preview_query', 'query': 'nothing_here'}, [])\n"
+        "print('none:', w.query_preview)\n"
+        "w._handle_custom_msg({'type': 'preview_query', 'query': 'transform+'}, [])\n"
+        "print('ok:', w.query_preview)\n"
+        "print('run:', w.reexecute('selected', query='report'), w.message)\n",
+    )
+    report = next(line for line in out.splitlines() if line.startswith("report:"))
+    assert "'steps': ['report.compute']" in report, out
+    assert 'needs output "result" of step "transform.compute"' in report, out
+    assert "add transform.compute to the selection" in report, out
+    assert "picked: Step" in out, out
+    none = next(line for line in out.splitlines() if line.startswith("none:"))
+    assert "'steps': []" in none and "'error'" in none, out
+    ok = next(line for line in out.splitlines() if line.startswith("ok:"))
+    assert "'problem': None" in ok and "transform.compute" in ok, out
+    assert "run: None Cannot re-execute: Step" in out, out
+
+
+def test_progress_counts_failed_and_skipped_steps(
+    kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
+    _km, kc = kernel
+    _failed_loop(kc)
+    out = _ok(kc, "print(session.last_widget().progress)")
+    assert "'failed': 1" in out and "'skipped': 1" in out and "'succeeded': 1" in out, out
+
+
+def test_several_runs_in_one_cell_show_compact_widgets(
+    kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
+    _km, kc = kernel
+    reply, messages = _run(kc, "for _ in range(3):\n    execute_pipeline(fast_pipe)\n")
+    assert reply["content"]["status"] == "ok"
+    opened = [
+        m["content"]["data"]["state"]
+        for m in messages
+        if m["msg_type"] == "comm_open" and "pipeline_name" in m["content"]["data"]["state"]
+    ]
+    shown = [m for m in messages if m["msg_type"] == "display_data"]
+    assert len(shown) == 3, shown
+    compact: dict[str, bool] = {}  # comm id -> its latest `compact`, in the order opened
+    for m in messages:
+        if m["msg_type"] in ("comm_open", "comm_msg"):
+            state = m["content"]["data"].get("state", {})
+            if "compact" in state:
+                compact[m["content"]["comm_id"]] = state["compact"]
+    assert list(compact.values()) == [False, True, True], compact
+    assert len(opened) == 3
+    out = _ok(
+        kc,
+        "from notebook_pipelines import last_result\n"
+        "print(last_result().run_id == session.last_widget().run_id)",
+    )
+    assert out.strip() == "True"
+
+
+def test_a_run_reads_well_without_the_kernel(
+    kernel: tuple[KernelManager, BlockingKernelClient],
+) -> None:
+    """The displayed bundle carries a static HTML summary next to the widget view, updated to
+    the run's final state when it ends."""
+    _km, kc = kernel
+    _failed_loop(kc)
+    _reply, messages = _run(kc, "again = execute_pipeline(loop, raise_on_error=False)")
+    shown = [m for m in messages if m["msg_type"] == "display_data"]
+    updated = [m for m in messages if m["msg_type"] == "update_display_data"]
+    assert len(shown) == 1 and len(updated) == 1, [m["msg_type"] for m in messages]
+    final = updated[0]["content"]["data"]
+    assert WIDGET_MIME in final and "text/html" in final
+    html = final["text/html"]
+    assert "data:image/svg+xml;base64," in html  # the DAG, coloured by status
+    assert "transform.compute" in html and "the old code ran" in html  # table and error
+    assert "3 steps: 1 succeeded, 1 failed, 1 skipped" in html
+    assert "RunWidget object at" not in final["text/plain"]
