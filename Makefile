@@ -149,6 +149,7 @@ bench: setup bench-peers
 	$(PY) bench/bench_dask.py
 	$(PY) bench/bench_widget.py
 	$(PY) bench/bench_notebooks.py
+	$(PY) bench/bench_memory.py
 
 # --- the lock ---------------------------------------------------------------------------------
 # uv resolves it (universal: one file, environment markers where Python versions or platforms need

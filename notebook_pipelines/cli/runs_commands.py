@@ -17,7 +17,7 @@ from ..events import EventRecord
 from ..storage.instance import DagsterInstance
 from ..storage.runs import PipelineRun, PipelineRunStatus, RunRecord, RunsFilter
 from .loading import ATTRIBUTE_TAG, FILE_TAG, load_pipeline, load_run_config
-from .logs import read_step_logs
+from .logs import log_size, step_log_paths, stream_log
 from .output import (
     first_line,
     format_duration,
@@ -201,18 +201,20 @@ def show_logs(args: argparse.Namespace) -> int:
         run = find_run(instance, args.run_id)
         records = instance.all_logs(run.run_id)
         _check_step_ran(run, records, args.step_key)
-        out, err = read_step_logs(instance, run.run_id, args.step_key)
+        out, err = step_log_paths(instance, run.run_id, args.step_key)
     if args.stdout:
-        sys.stdout.write(out)
+        stream_log(out, sys.stdout)
     elif args.stderr:
-        sys.stdout.write(err)
-    elif not out and not err:
+        stream_log(err, sys.stdout)
+    elif not log_size(out) and not log_size(err):
         print(f"(step {args.step_key} of run {run.run_id} wrote nothing to stdout or stderr)")
     else:
-        for name, text in (("stdout", out), ("stderr", err)):
-            if text:
+        for name, path in (("stdout", out), ("stderr", err)):
+            if log_size(path):
                 print(f"--- {name} of {args.step_key} ---")
-                sys.stdout.write(text if text.endswith("\n") else text + "\n")
+                sys.stdout.flush()
+                if stream_log(path, sys.stdout) != "\n":
+                    sys.stdout.write("\n")
     return 0
 
 
