@@ -35,6 +35,7 @@ __all__ = [
     "current_definition",
     "current_pipeline",
     "notebook_namespace",
+    "stale_note",
     "watch",
 ]
 
@@ -274,3 +275,19 @@ def _changes(
 def _where(definition: Any) -> str:
     count = cell_of(definition)
     return f" in In [{count}]" if count else ""
+
+
+def stale_note(pipeline: Any) -> str:
+    """The stale warning as one line for the widget: the solids of ``pipeline`` (the one a run
+    was started with) whose cells were re-run with other code before it started ("" if none)."""
+    pipeline_def = _definition_of(pipeline)
+    if pipeline_def is None:
+        return ""
+    stale = strategy.stale_solids(pipeline_def, notebook_namespace())
+    if not stale:
+        return ""
+    whose = "its cell was" if len(stale) == 1 else "their cells were"
+    return (
+        f"This run used an old version of {', '.join(stale)}: {whose} re-run with other code "
+        "since the @pipeline cell. Re-execute uses the cells as they are now."
+    )

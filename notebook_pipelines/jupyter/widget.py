@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from importlib import resources
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import anywidget
@@ -37,38 +35,22 @@ import traitlets
 
 from ..definitions.dot import STATUS_COLORS
 from ..errors import DagsterError, DagsterInvariantViolationError
-from ..events import EventRecord, StepOutputHandle
+from ..events import EventRecord
 from ..storage.instance import DagsterInstance
-from ..storage.intermediates import ObjectStoreIntermediateStorage, run_id_root
-from ..storage.object_store import FilesystemObjectStore
 from ..storage.runs import PipelineRunStatus
-from .current import CurrentPipeline, current_pipeline, notebook_namespace
+from .current import CurrentPipeline, current_pipeline, stale_note
 from .graph import GraphvizNotFoundError, snapshot_svg, to_graphviz
 from .notebook_html import notebook_html
 from .previews import OutputReader, output_previews
 from .run_model import RunModel
 from .static_html import progress_text, run_html
+from .widget_io import executed_notebook, extension_file, result_reader, stored_reader, tail
 from .widget_selection import preview_selection, selection_problem
 
 __all__ = ["RunWidget", "extension_file"]
 
 #: colours of the statuses only the widget shows
 WIDGET_COLORS = {**STATUS_COLORS, "canceled": "#e9c46a", "in_debugger": "#c77dff"}
-
-
-def extension_file(name: str) -> Path:
-    """``name`` from the widget's front end: inside the installed package (``_extension``, put
-    there by the wheel build) first, the repository's ``extension/`` folder second."""
-    packaged = resources.files("notebook_pipelines") / "_extension" / name
-    if packaged.is_file():
-        return Path(str(packaged))
-    in_repo = Path(__file__).resolve().parents[2] / "extension" / name
-    if in_repo.is_file():
-        return in_repo
-    raise DagsterInvariantViolationError(
-        f"The run widget's front end file {name!r} is missing: neither "
-        f"notebook_pipelines/_extension/{name} nor {in_repo} exists (reinstall the package)."
-    )
 
 
 class RunWidget(anywidget.AnyWidget):
@@ -209,7 +191,7 @@ class RunWidget(anywidget.AnyWidget):
         outputs."""
         with self._lock:
             if result is not None and getattr(result, "run_id", None) == self.run_id:
-                self._reader = _result_reader(result)
+                self._reader = result_reader(result)
                 self.result = result
             run = self._instance.get_run_by_id(self.run_id) if self.run_id else None
             if run is not None and run.is_finished:
@@ -352,7 +334,7 @@ class RunWidget(anywidget.AnyWidget):
 
     def _read_output(self, step_key: str) -> None:
         paths = self._instance.compute_log_manager.log_paths(self.run_id, step_key)
-        self._model.set_output(step_key, _tail(paths.out), _tail(paths.err))
+        self._model.set_output(step_key, tail(paths.out), tail(paths.err))
 
     def _poll_logs_if_running(self) -> None:
         """While steps run, re-read their captured output every so often (the front end shows
@@ -411,7 +393,7 @@ class RunWidget(anywidget.AnyWidget):
             if event is not None and event.event_type_value == "STEP_OUTPUT":
                 outputs.append(event.event_specific_data.output_name)
             if event is not None and event.event_type_value == "STEP_MATERIALIZATION":
-                notebook = _executed_notebook(event.event_specific_data) or notebook
+                notebook = executed_notebook(event.event_specific_data) or notebook
         stdout, stderr = "", ""
         if self.run_id and self._instance.compute_log_manager.enabled:
             stdout, stderr = self._instance.compute_log_manager.read_logs(self.run_id, step_key)
@@ -432,15 +414,7 @@ class RunWidget(anywidget.AnyWidget):
 
     def _stored_reader(self, run_id: str) -> OutputReader | None:
         """Reads outputs a stored run kept in the instance's filesystem intermediates."""
-        if self._instance.is_ephemeral:
-            return None
-        root = self._instance.storage_directory()
-        storage = ObjectStoreIntermediateStorage(FilesystemObjectStore(root), run_id_root, run_id)
-
-        def read(step_key: str, output_name: str) -> Any:
-            return storage.get_intermediate(None, StepOutputHandle(step_key, output_name))
-
-        return read
+        return stored_reader(self._instance, run_id)
 
     # --- re-execution ---------------------------------------------------------------------------
 
@@ -452,24 +426,8 @@ class RunWidget(anywidget.AnyWidget):
         return current_pipeline(self.pipeline_name, self._pipeline)
 
     def _stale_note(self) -> str:
-        """The stale warning, for the widget: solids of the run's pipeline whose cells were re-run
-        with other code before it started."""
-        from . import strategy
-
-        pipeline = self._pipeline
-        if callable(getattr(pipeline, "get_definition", None)):
-            pipeline = pipeline.get_definition()
-        if pipeline is None:
-            return ""
-        stale = strategy.stale_solids(pipeline, notebook_namespace())
-        if not stale:
-            return ""
-        names = ", ".join(stale)
-        return (
-            f"This run used an old version of {names}: "
-            f"{'its cell was' if len(stale) == 1 else 'their cells were'} re-run with other code "
-            "since the @pipeline cell. Re-execute uses the cells as they are now."
-        )
+        """The stale warning, for the widget (the run's pipeline uses solids of old cells)."""
+        return stale_note(self._pipeline)
 
     def _check_buttons(self) -> None:
         """What "Re-execute failed" would run and whether it can (shown before the click)."""
@@ -641,39 +599,3 @@ class RunWidget(anywidget.AnyWidget):
             f"<RunWidget run {self.run_id or '(none yet)'} of pipeline "
             f'"{self.pipeline_name}": {self.status}, {progress_text(self._model.progress())}>'
         )
-
-
-def _executed_notebook(data: Any) -> str | None:
-    """The executed notebook a notebook solid recorded (an ``.ipynb`` path in a
-    materialization's metadata), if ``data`` is that materialization."""
-    materialization = getattr(data, "materialization", None)
-    for entry in getattr(materialization, "metadata_entries", None) or ():
-        path = getattr(entry.entry_data, "path", None)
-        if isinstance(path, str) and path.endswith(".ipynb") and entry.label == "executed notebook":
-            return path
-    return None
-
-
-#: bytes of a step's captured stdout/stderr sent along with its state (the end of it)
-TAIL_BYTES = 2000
-
-
-def _tail(path: str, limit: int = TAIL_BYTES) -> str:
-    """The last ``limit`` bytes of file ``path`` as text (``""`` when it does not exist)."""
-    try:
-        with open(path, "rb") as file:
-            size = file.seek(0, 2)
-            file.seek(max(0, size - limit))
-            data = file.read()
-    except FileNotFoundError:
-        return ""
-    text = data.decode("utf-8", "replace")
-    return "…" + text if size > limit else text
-
-
-def _result_reader(result: Any) -> Callable[[str, str], Any]:
-    def read(step_key: str, output_name: str) -> Any:
-        handle = step_key[: -len(".compute")] if step_key.endswith(".compute") else step_key
-        return result.output_for_solid(handle, output_name)
-
-    return read
