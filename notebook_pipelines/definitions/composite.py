@@ -101,6 +101,22 @@ class CompositeSolidDefinition(NodeDefinition):
                 return mapping
         return None
 
+    def input_defaults_inside(self, input_name: str) -> bool:
+        """Whether every inner input that the composite input ``input_name`` feeds has a default
+        value (directly, or through a nested composite's input), so the composite input may be
+        left out of run config: the inner defaults are used."""
+        inner = [m for m in self.input_mappings if m.definition.name == input_name]
+        for mapping in inner:
+            definition = self.graph.solids[mapping.solid_name].definition
+            if definition.input_def_named(mapping.input_name).has_default_value:
+                continue
+            if isinstance(definition, CompositeSolidDefinition) and (
+                definition.input_defaults_inside(mapping.input_name)
+            ):
+                continue
+            return False
+        return bool(inner)
+
     def output_mapping_for(self, output_name: str) -> OutputMapping:
         for mapping in self.output_mappings:
             if mapping.definition.name == output_name:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import DagsterInvalidDefinitionError
 from .names import RESERVED_INPUT_NAMES, check_valid_name
-from .types import DagsterType, resolve_dagster_type
+from .types import DagsterType, DagsterTypeKind, resolve_dagster_type
 
 _NO_DEFAULT = object()
 
@@ -37,6 +37,25 @@ class InputDefinition:
             raise DagsterInvalidDefinitionError(
                 f'Input "{name}" of type Nothing cannot have a default value.'
             )
+        if self.has_default_value:
+            self._check_scalar_default()
+
+    def _check_scalar_default(self) -> None:
+        """A built-in scalar's check needs no context, so a wrong default fails here, early
+        (other types' checks may need resources: those run with the step)."""
+        dagster_type = self.dagster_type
+        if not (dagster_type.kind is DagsterTypeKind.SCALAR and dagster_type.is_builtin):
+            return
+        check = dagster_type.type_check(None, self._default_value)
+        if check.success:
+            return
+        value = self._default_value
+        # the reference's sentence first, then what the check said
+        raise DagsterInvalidDefinitionError(
+            f"Type check failed for the default_value of InputDefinition {self.name} of type "
+            f"{dagster_type.display_name}. Received value {value!r:.200} of type "
+            f'{type(value).__name__}. Input "{self.name}": {check.description}'
+        )
 
     @property
     def has_default_value(self) -> bool:

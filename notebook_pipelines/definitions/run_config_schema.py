@@ -92,7 +92,14 @@ def solid_fields(
                 or (name, input_def.name) in mapped
             ):
                 continue
-            optional = input_def.has_default_value or input_def.dagster_type.is_nothing
+            optional = (
+                input_def.has_default_value
+                or input_def.dagster_type.is_nothing
+                or (
+                    isinstance(definition, CompositeSolidDefinition)
+                    and definition.input_defaults_inside(input_def.name)
+                )
+            )
             inputs[input_def.name] = Field(loader.schema_type, is_required=not optional)
         if inputs:
             entry["inputs"] = Field(Shape(inputs))

@@ -241,6 +241,11 @@ class _PlanBuilder:
             return FromDefaultValue(input_def.default_value)
         if input_def.dagster_type.is_nothing:
             return None
+        definition = scope.graph.solids[solid_name].definition
+        if isinstance(definition, CompositeSolidDefinition) and definition.input_defaults_inside(
+            input_def.name
+        ):
+            return None  # the inner solids' default values are used
         raise DagsterInvariantViolationError(
             f'Input "{input_def.name}" of solid "{handle}" has no value: it is not connected, not '
             f"in run config (solids.{handle.replace('.', '.solids.')}.inputs.{input_def.name}), "

@@ -27,6 +27,7 @@ from notebook_pipelines import (
     String,
     composite_solid,
     execute_pipeline,
+    execute_solid,
     lambda_solid,
     pipeline,
     solid,
@@ -639,3 +640,54 @@ def test_required_resource_keys_are_the_union_of_the_inner_solids() -> None:
         io()
 
     assert run(p).result_for_solid("io").output_value() == 1
+
+
+# --- inner default values -----------------------------------------------------------------------
+
+
+@lambda_solid(input_defs=[InputDefinition("x", Int, default_value=1337)])
+def x_with_default(x: int) -> int:
+    return x
+
+
+@lambda_solid(input_defs=[InputDefinition("x", Int)])
+def x_without_default(x: int) -> int:
+    return x
+
+
+def test_a_composite_input_whose_inner_input_has_a_default_needs_no_config() -> None:
+    @composite_solid(input_defs=[InputDefinition("y", Int)])
+    def wrap(y: Any) -> Any:
+        return x_with_default(y)
+
+    assert wrap.input_defaults_inside("y")
+    assert execute_solid(wrap).output_value() == 1337
+    # config still wins over the inner default
+    given = {"solids": {"wrap": {"inputs": {"y": 5}}}}
+    assert execute_solid(wrap, run_config=given).output_value() == 5
+
+
+def test_a_default_in_the_middle_of_nested_composites_is_used() -> None:
+    @composite_solid(input_defs=[InputDefinition("y", Int, default_value=42)])
+    def wrap(y: Any) -> Any:
+        return x_without_default(y)
+
+    @composite_solid(input_defs=[InputDefinition("z", Int)])
+    def outer(z: Any) -> Any:
+        return wrap(z)
+
+    assert outer.input_defaults_inside("z")
+    assert execute_solid(outer).output_value() == 42
+
+
+def test_every_inner_input_fed_must_have_a_default_for_the_input_to_be_optional() -> None:
+    @composite_solid(input_defs=[InputDefinition("y", Int)])
+    def both(y: Any) -> Any:
+        x_with_default(y)
+        return x_without_default(y)
+
+    assert not both.input_defaults_inside("y")
+    with pytest.raises(DagsterInvalidConfigError, match='entry "solids" at the root'):
+        execute_solid(both)
+    given = {"solids": {"both": {"inputs": {"y": 5}}}}
+    assert execute_solid(both, run_config=given).output_value() == 5
