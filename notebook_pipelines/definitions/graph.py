@@ -208,7 +208,9 @@ def _check_no_nothing_in_fan_in(
         return
     # the reference's sentence first (its notation [X] for a list), then ours
     expected = (
-        f"[{input_type.inner_type.display_name}]" if input_type.is_list else input_type.display_name
+        f"[{input_type.get_inner_type_for_fan_in().display_name}]"
+        if input_type.is_list
+        else input_type.display_name
     )
     raise DagsterInvalidDefinitionError(
         f'Input "{input_name}" expects a value of type {expected} and output "{ref.output_name}" '
