@@ -49,18 +49,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "core_tests/test_import.py::test_no_warnings_on_import": (
         "uses pytest.warns(None), which pytest 8 refuses (TypeError) whatever the package does"
     ),
-    "core_tests/definitions_tests/test_input_defaults.py::test_composite_inner_default": (
-        "a composite input mapped to an inner input with a default value is still required "
-        "in the run config (the reference falls back to the inner default)"
-    ),
-    "core_tests/definitions_tests/test_input_defaults.py::test_composite_mid_default": (
-        "the same through two levels: a default on the middle composite's input is not used "
-        "for the outer composite's unconnected input"
-    ),
-    "core_tests/test_solid_with_config.py::test_extra_config_ignored_composites": (
-        "the same cause: with solid_selection=['composite2'], composite2's input (fed by the "
-        "unselected composite1; solid2's Python default behind it) is required config"
-    ),
 }
 
 #: What makes a file use more than the top-level package (the line-by-line criterion).
