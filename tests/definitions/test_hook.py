@@ -76,9 +76,10 @@ def test_a_success_hook_runs_after_success_and_is_skipped_after_failure() -> Non
     result = execute_pipeline(mixed, raise_on_error=False)
     assert not result.success
     assert ran == ["works"]
-    assert hook_events(result) == [
-        ("HOOK_COMPLETED", "works.compute"),
+    # independent solids run in step-key order, so compare without the order
+    assert sorted(hook_events(result), key=lambda event: event[1]) == [
         ("HOOK_SKIPPED", "fails.compute"),
+        ("HOOK_COMPLETED", "works.compute"),
     ]
 
 
@@ -96,9 +97,10 @@ def test_a_failure_hook_runs_after_failure_and_is_skipped_after_success() -> Non
 
     result = execute_pipeline(mixed, raise_on_error=False)
     assert ran == ["fails"]
-    assert hook_events(result) == [
-        ("HOOK_SKIPPED", "works.compute"),
+    # independent solids run in step-key order, so compare without the order
+    assert sorted(hook_events(result), key=lambda event: event[1]) == [
         ("HOOK_COMPLETED", "fails.compute"),
+        ("HOOK_SKIPPED", "works.compute"),
     ]
 
 
