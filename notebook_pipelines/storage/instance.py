@@ -28,6 +28,9 @@ Persistent instances keep runs and events in SQLite files under a folder (layout
   with :meth:`~DagsterInstance.get_ref` (a persistent instance also pickles as its reference).
 
 Opening a persistent instance marks its runs whose process died as failed (:mod:`.dead_runs`).
+When the disk fills during a run, the event log keeps the records it cannot write in memory
+(written when space returns, see :mod:`.sqlite_event_log`) and the run is marked ``FAILURE`` as
+soon as the run storage can write (at the latest at :meth:`~DagsterInstance.dispose`).
 A home on a read-only disk opens read-only (:attr:`DagsterInstance.is_read_only`; see
 :mod:`.home`): everything reads, and what writes says the history is read-only.
 The SQLite modules are imported only when a persistent instance is opened.
@@ -148,6 +151,8 @@ class DagsterInstance:
         self._disposed = False
         self._compute_log_manager: ComputeLogManager | None = None
         self._read_only = False
+        # runs whose events met a full disk: run id -> whether FAILURE is stored for it yet
+        self._disk_full_runs: dict[str, bool] = {}
 
     @classmethod
     def ephemeral(cls, tempdir: str | os.PathLike[str] | None = None) -> DagsterInstance:
@@ -426,7 +431,11 @@ class DagsterInstance:
         """
         self._event_storage.store_event(record)
         event = record.dagster_event
-        if event is not None and event.event_type_value in RUN_STATUS_EVENT_TYPES:
+        if getattr(self._event_storage, "disk_full_error", None) is not None:
+            self._fail_runs_on_full_disk(record.run_id)
+        elif record.run_id in self._disk_full_runs:
+            self._retry_failing_runs()  # it stays FAILURE, whatever its later events say
+        elif event is not None and event.event_type_value in RUN_STATUS_EVENT_TYPES:
             self._run_storage.handle_run_event(record.run_id, event, record.timestamp)
         listeners = self._listeners.get(record.run_id)
         if listeners:
@@ -494,6 +503,29 @@ class DagsterInstance:
                 else:
                     self.remove_event_listener(run_id, callback)
 
+    def _fail_runs_on_full_disk(self, run_id: str) -> None:
+        """The event log could not write (the disk is full): its run is marked ``FAILURE`` (its
+        stored history is incomplete) as soon as the run storage can write, and keeps that
+        status whatever the run's later events say."""
+        if not self._disk_full_runs:
+            when_space_returns = getattr(self._event_storage, "when_space_returns", None)
+            if when_space_returns is not None:
+                method = weakref.WeakMethod(self._retry_failing_runs)
+                when_space_returns(lambda: (m := method()) is not None and m())
+        self._disk_full_runs.setdefault(run_id, False)
+        self._retry_failing_runs()
+
+    def _retry_failing_runs(self) -> None:
+        from ..errors import DagsterStorageError
+
+        for pending in [r for r, done in self._disk_full_runs.items() if not done]:
+            try:
+                if self._run_storage.has_run(pending):
+                    self._run_storage.update_run_status(pending, PipelineRunStatus.FAILURE)
+                self._disk_full_runs[pending] = True
+            except DagsterStorageError:
+                pass  # still full: retried with the next event, and at dispose()
+
     # --- life cycle -------------------------------------------------------------------------------
 
     def dispose(self) -> None:
@@ -504,6 +536,8 @@ class DagsterInstance:
         with self._listeners_lock:
             self._listeners = {}
             self._subscribers = ()
+        if self._disk_full_runs:  # a last try: space may have returned
+            self._retry_failing_runs()
         self._run_storage.dispose()
         self._event_storage.dispose()
 

@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..errors import DagsterInstanceError, DagsterReadOnlyStorageError
+from .faults import is_disk_full, is_read_only, storage_error
 
 #: Seconds a connection waits for another process's write transaction before giving up.
 BUSY_TIMEOUT_S = 60.0
@@ -422,11 +423,17 @@ class SqliteDatabase:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 result = fn(conn)
-            except BaseException:
+                conn.execute("COMMIT")  # may fail too (a full disk): then roll back as well
+            except BaseException as error:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+                if isinstance(error, sqlite3.Error) and (
+                    is_disk_full(error) or is_read_only(error)
+                ):
+                    raise storage_error(
+                        error, f"write to the {self.schema.what}", self.path
+                    ) from error
                 raise
-            conn.execute("COMMIT")
             if self._checkpointer is not None:
                 self._checkpointer.poke()
             return result

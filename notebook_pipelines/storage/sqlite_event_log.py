@@ -33,6 +33,11 @@ the buffer is written in one transaction (one ``executemany``, one commit) when:
 - :meth:`~SqliteEventLogStorage.flush`, :meth:`~SqliteEventLogStorage.dispose`, the storage
   being garbage-collected, and interpreter exit.
 
+**A full disk.** When a commit fails because the disk is full, the records stay in the buffer
+(nothing is dropped), a warning names the file, :attr:`~SqliteEventLogStorage.disk_full_error`
+is set and ``store_event`` goes on without raising; every later flush retries, so the records are
+written as soon as space returns (at the latest when the storage is disposed).
+
 So a record is on disk no later than its step's terminal event: if the process dies, the stored
 log ends with a complete step (or with records of the step that was running). Records are
 committed in the order they were stored. In a forked child the buffer inherited from the parent
@@ -45,9 +50,14 @@ import logging
 import os
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
-from ..errors import DagsterEventLogInvalidForRun, DagsterInvariantViolationError
+from ..errors import (
+    DagsterEventLogInvalidForRun,
+    DagsterInvariantViolationError,
+    DagsterStorageFullError,
+)
 from ..events import DagsterEventType, EventRecord
 from ..serdes import deserialize, serialize
 from .event_log import EventLogStorage, check_cursor, event_type_value
@@ -125,6 +135,10 @@ class _Writer:
         self.db = db
         self.buffer: list[Row] = []
         self.oldest = 0.0  # time.monotonic() when the first buffered record arrived
+        #: set while the disk is full: the records wait in :attr:`buffer` until a flush succeeds
+        self.disk_full: DagsterStorageFullError | None = None
+        #: called (without arguments) when a flush succeeds after the disk was full
+        self.space_returned: list[Callable[[], object]] = []
 
     def flush(self) -> None:
         with self.db.lock:
@@ -134,9 +148,26 @@ class _Writer:
             self.buffer = []
             try:
                 self.db.write(lambda conn: conn.executemany(_INSERT, rows))
-            except BaseException:
+            except BaseException as error:
                 self.buffer = rows + self.buffer  # kept for the next flush
+                if isinstance(error, DagsterStorageFullError):
+                    if self.disk_full is None:
+                        _log.warning(
+                            "%s %d event records are kept in memory and written when space "
+                            "returns (at the next write, or when the instance is disposed).",
+                            error,
+                            len(self.buffer),
+                        )
+                    self.disk_full = error
                 raise
+            if self.disk_full is not None:
+                _log.warning("Space returned: the records kept in memory are in %s.", self.db.path)
+                self.disk_full = None
+                for callback in self.space_returned:
+                    try:
+                        callback()
+                    except Exception:
+                        _log.exception("A callback for space returning to %s raised", self.db.path)
 
     def close(self) -> None:
         """Flush and close; never raises (runs at garbage collection and at exit)."""
@@ -231,13 +262,34 @@ class SqliteEventLogStorage(EventLogStorage):
                 or len(buffer) >= self._batch_size
                 or now - writer.oldest >= self._flush_interval_s
             ):
-                writer.flush()
+                try:
+                    writer.flush()
+                except DagsterStorageFullError:
+                    pass  # kept in memory (writer.disk_full says so); the run goes on
+
+    @property
+    def disk_full_error(self) -> DagsterStorageFullError | None:
+        """Set while records wait in memory because the disk is full (cleared when written)."""
+        return self._writer.disk_full
+
+    def when_space_returns(self, callback: Callable[[], object]) -> None:
+        """Call ``callback()`` when records kept for a full disk have been written."""
+        if callback not in self._writer.space_returned:
+            self._writer.space_returned.append(callback)
 
     def flush(self) -> None:
-        """Commit every record this process handed to this file's storages."""
+        """Commit every record this process handed to this file's storages (raises
+        :class:`~notebook_pipelines.errors.DagsterStorageFullError` if the disk is full: the
+        records are still kept)."""
         for writer in list(_WRITERS.get(self._db.path, ())):
             if writer.buffer:
                 writer.flush()
+
+    def _flush_for_reading(self) -> None:
+        try:
+            self.flush()
+        except DagsterStorageFullError:
+            pass  # readers see what is on disk; the rest waits in memory for space
 
     def get_logs_for_run(
         self,
@@ -246,7 +298,7 @@ class SqliteEventLogStorage(EventLogStorage):
         of_type: DagsterEventType | str | None = None,
     ) -> list[EventRecord]:
         check_cursor(cursor)
-        self.flush()
+        self._flush_for_reading()
         if of_type is None:
             rows = self._db.read(_SELECT_AFTER + " ORDER BY id", (run_id, run_id, cursor + 1))
         else:

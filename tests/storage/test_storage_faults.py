@@ -153,3 +153,52 @@ def test_a_step_key_too_long_for_a_file_name_fails_in_storage_naming_it(tmp_path
     with pytest.raises(DagsterInvariantViolationError, match="251 before the 4-byte suffix"):
         check_key_part("s" * 252, "step key", reserve=4)
     assert not list(tmp_path.rglob("*"))  # nothing was created
+
+
+# --- the disk filling while a step runs -------------------------------------------------------------
+
+
+def test_a_disk_that_fills_during_a_step_loses_no_event_and_fails_the_run(
+    small_tmpfs: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from notebook_pipelines import solid
+    from notebook_pipelines.storage.runs import PipelineRunStatus
+
+    filler = small_tmpfs / "filler"
+
+    @solid
+    def fill(context: object) -> int:
+        fill_disk(small_tmpfs)
+        for i in range(200):
+            context.log.info(f"line {i}")  # type: ignore[attr-defined]
+        return 1
+
+    @pipeline
+    def filling() -> None:
+        fill()
+
+    instance = DagsterInstance.local_temp(small_tmpfs / "home")
+    with caplog.at_level(logging.WARNING, "notebook_pipelines.storage.sqlite_event_log"):
+        result = execute_pipeline(filling, run_config=QUIET, instance=instance)
+    assert result.success  # the step's own work succeeded; the disk is the environment's fault
+    kinds = [e.event_type_value for e in result.event_list]
+    assert (
+        kinds[0] == "PIPELINE_START" and "STEP_START" in kinds and kinds[-1] == "PIPELINE_SUCCESS"
+    )
+    warning = "\n".join(r.getMessage() for r in caplog.records)
+    assert "the disk is full" in warning and instance.event_log_storage.path in warning
+    assert "disk I/O error" not in warning and "writable" not in warning
+    assert instance.event_log_storage.disk_full_error is not None  # type: ignore[attr-defined]
+
+    filler.unlink()  # space returns: what was kept in memory is written, the run marked failed
+    instance.dispose()
+    reopened = DagsterInstance.from_ref(instance.get_ref())
+    assert reopened.get_run_by_id(result.run_id).status == PipelineRunStatus.FAILURE  # type: ignore[union-attr]
+    stored = reopened.all_logs(result.run_id)
+    assert [r.user_message for r in stored if r.dagster_event is None][-200:] == [
+        f"line {i}" for i in range(200)
+    ]
+    assert [r.dagster_event.event_type_value for r in stored if r.dagster_event] == kinds
+    reopened.dispose()
