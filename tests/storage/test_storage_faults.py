@@ -94,7 +94,7 @@ def test_reexecution_reading_a_damaged_output_fails_with_the_clear_error(tmp_pat
         message = str(error)
     else:  # the engine fails the step with it
         assert not result.success
-        failure = result.result_for_solid("b").failure_data
+        failure = result.result_for_solid("b").failure_data  # type: ignore[union-attr]
         assert failure is not None and failure.error.cls_name == "DagsterCorruptIntermediateError"
         message = failure.error.message
     assert 'output "result" of step "a.compute"' in message
@@ -188,7 +188,8 @@ def test_a_disk_that_fills_during_a_step_loses_no_event_and_fails_the_run(
         kinds[0] == "PIPELINE_START" and "STEP_START" in kinds and kinds[-1] == "PIPELINE_SUCCESS"
     )
     warning = "\n".join(r.getMessage() for r in caplog.records)
-    assert "the disk is full" in warning and instance.event_log_storage.path in warning
+    assert "the disk is full" in warning
+    assert instance.event_log_storage.path in warning  # type: ignore[attr-defined]
     assert "disk I/O error" not in warning and "writable" not in warning
     assert instance.event_log_storage.disk_full_error is not None  # type: ignore[attr-defined]
 
