@@ -43,6 +43,8 @@ CAPTURED_ATTRIBUTE = "__np_captured__"
 #: The names a cell module's code reads but the cell does not define (the notebook's, looked up
 #: afresh each time its solid runs in the kernel: :func:`refresh`).
 READS_ATTRIBUTE = "__np_reads__"
+#: The comment ending every line that ``%%solid`` generates around a cell (:func:`generated`).
+GENERATED_MARK = "  # %%solid: generated"
 _KERNEL_NAMESPACE: list[MutableMapping[str, Any]] = []
 
 #: solid name -> the cell module holding its latest ``%%solid`` definition (kernel only).
@@ -103,7 +105,7 @@ def import_cell_module(path: str) -> ModuleType:
         raise DagsterInvariantViolationError(f"Cannot import the cell module {path}.")
     module = importlib.util.module_from_spec(spec)
     with open(path, encoding="utf-8") as source:
-        lines = source.read().splitlines(keepends=True)
+        lines = [_shown(line) for line in source.read().splitlines(keepends=True)]
     linecache.cache[path] = (sum(map(len, lines)), None, lines, path)
     sys.modules[name] = module
     try:
@@ -112,6 +114,17 @@ def import_cell_module(path: str) -> ModuleType:
         sys.modules.pop(name, None)
         raise
     return module
+
+
+def generated(line: str) -> str:
+    """``line`` of code that ``%%solid`` adds to a cell, marked so that tracebacks and pdb's ``l``
+    show only the cell's own lines (:func:`import_cell_module` blanks marked lines in
+    ``linecache``; the module file keeps them, so every process imports the same code)."""
+    return f"{line}{GENERATED_MARK}\n"
+
+
+def _shown(line: str) -> str:
+    return "\n" if line.rstrip("\r\n").endswith(GENERATED_MARK) else line
 
 
 def cell_reference(obj: Any) -> tuple[str, str, str] | None:

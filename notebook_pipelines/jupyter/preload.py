@@ -86,9 +86,9 @@ def preload_header(source: str, user_ns: Mapping[str, Any], solid: str) -> tuple
         ) from None
     path = cell_modules.write_file(data, PRELOAD_PREFIX, ".pkl")
     _IN_KERNEL[path] = values
-    header = (
+    header = cell_modules.generated(
         "import notebook_pipelines.jupyter.preload as __np_preload; "
-        f"__np_preload.load(globals(), {path!r})\n"
+        f"__np_preload.load(globals(), {path!r})"
     )
     return header, names
 

@@ -4,6 +4,7 @@ notebook-defined pipeline."""
 
 from __future__ import annotations
 
+import linecache
 import os
 import pickle
 import subprocess
@@ -87,6 +88,20 @@ def test_traceback_shows_the_cell_lines(shell: InteractiveShell) -> None:
         list(fn(None, {}))
     text = "".join(traceback.format_exception(info.value))
     assert "raise ValueError('kaboom here')" in text and "__np_cell_" in text
+
+
+def test_the_generated_lines_are_hidden_from_listings(shell: InteractiveShell) -> None:
+    shell.user_ns["Rows"] = list  # read while the cell is defined: a preload header line
+    shell.run_cell_magic(
+        "solid", "tidy --inputs raw --outputs rows", "rows: Rows = sorted(raw)\nrows.reverse()\n"
+    )
+    module_file = sys.modules[shell.user_ns["tidy"]._np_cell_module].__file__
+    assert module_file is not None
+    shown = linecache.getlines(module_file)
+    on_disk = Path(module_file).read_text().splitlines(keepends=True)
+    assert len(shown) == len(on_disk)  # the same line numbers as the code that runs
+    assert "".join(shown).strip() == "rows: Rows = sorted(raw)\n    rows.reverse()"
+    assert any("__np_collect" in line for line in on_disk)
 
 
 def test_rerun_replaces_and_old_pipeline_warns(shell: InteractiveShell) -> None:
