@@ -43,6 +43,9 @@ _state: dict[str, Any] = {
 }
 _instances: dict[str, DagsterInstance] = {}
 _following: list[RunWidget] = []
+#: the latest widgets shown, re-checked after each cell (a fixed cell changes what they re-run)
+_shown: list[RunWidget] = []
+MAX_REFRESHED = 8
 
 
 def enable(shell: Any) -> None:
@@ -52,6 +55,9 @@ def enable(shell: Any) -> None:
     _apply_defaults()
     register_run_observer(_observe)
     current.watch(shell)
+    events = getattr(shell, "events", None)
+    if events is not None and _refresh_widgets not in events.callbacks["post_run_cell"]:
+        events.register("post_run_cell", _refresh_widgets)
     _state["enabled"] = True
 
 
@@ -131,6 +137,15 @@ def following(widget: RunWidget) -> Iterator[None]:
             unregister_run_observer(_observe)
 
 
+def _refresh_widgets(_result: Any = None) -> None:
+    """After a cell: the latest widgets say again what their buttons would re-execute."""
+    for widget in list(_shown):
+        try:
+            widget.recheck()
+        except Exception:  # a widget closed meanwhile, an instance gone: never fail the cell
+            _shown.remove(widget)
+
+
 def _apply_defaults() -> None:
     set_session_defaults(SessionDefaults(session_instance, bool(_state["persist"])))
 
@@ -167,5 +182,7 @@ def _show(start: RunStart) -> Callable[[Any], None]:
     _state["cell"] = (count, shown + 1)
     widget.compact = shown > 0  # from the second run of a cell on: a one-line summary
     _state["last"] = widget
+    _shown.append(widget)
+    del _shown[:-MAX_REFRESHED]
     widget._display = display(widget, display_id=True)
     return widget.finish

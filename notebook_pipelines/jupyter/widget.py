@@ -437,13 +437,23 @@ class RunWidget(anywidget.AnyWidget):
             self.definition_note = ""
             self.failed_selection = {}
             return
-        self.definition_note = "Re-execute runs " + found.describe() + "."
+        # said only when the cells changed since the run (otherwise it runs what ran)
+        self.definition_note = (
+            "Re-execute will run " + found.describe() + "." if found.changes else ""
+        )
         steps = self._model.failed_or_not_run()
         run = self._instance.get_run_by_id(self.run_id)
         problem = None
         if steps and run is not None:
             problem = self._problem(found, run, steps)
         self.failed_selection = {"steps": steps, "problem": problem}
+
+    def recheck(self) -> None:
+        """Check the buttons again (after a cell ran: the notebook's definitions may differ)."""
+        with self._lock:
+            run = self._instance.get_run_by_id(self.run_id) if self.run_id else None
+            if run is not None and run.is_finished and not self.busy:
+                self._check_buttons()
 
     def _problem(self, found: CurrentPipeline, run: Any, steps: Sequence[str]) -> str | None:
         try:

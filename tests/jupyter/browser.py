@@ -1,7 +1,7 @@
 """A real JupyterLab on loopback and a headless Chromium driving it (playwright), for the
 real-browser tests of the run widget. Measured recipe: ``../shared/notes/jupyter-testing.md``.
 
-- :func:`jupyter_lab` starts ``jupyter lab`` in its own process group in a temporary folder (its
+- :func:`jupyter_lab` starts ``jupyter lab`` (or, ``app="notebook"``, Notebook 7) in its own process group in a temporary folder (its
   kernels use a temporary instance through ``NOTEBOOK_PIPELINES_HOME``) and stops that group only.
 - :func:`chromium_page` opens Debian's ``/usr/bin/chromium`` (never a downloaded browser) with the
   page's console messages and errors collected, so that :func:`wait_until` can dump them, with a
@@ -82,8 +82,11 @@ class JupyterLab:
     root: Path
     log: Path
     process: subprocess.Popen[bytes]
+    app: str = "lab"
 
     def notebook_url(self, name: str) -> str:
+        if self.app == "notebook":
+            return f"{self.url}/notebooks/{name}?token={self.token}"
         return f"{self.url}/lab/tree/{name}?reset&token={self.token}"
 
     def log_tail(self, chars: int = 4000) -> str:
@@ -117,9 +120,12 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def jupyter_lab(tmp: Path, *, startup_timeout: float = 90.0) -> Iterator[JupyterLab]:
-    """JupyterLab serving ``tmp/notebooks`` on loopback, with its settings, workspaces, config and
-    runtime files and the kernels' instance (``tmp/home``) all under ``tmp``."""
+def jupyter_lab(
+    tmp: Path, *, startup_timeout: float = 90.0, app: str = "lab"
+) -> Iterator[JupyterLab]:
+    """JupyterLab (``app="notebook"``: Notebook 7) serving ``tmp/notebooks`` on loopback, with its
+    settings, workspaces, config, data and runtime files and the kernels' instance
+    (``tmp/home``) all under ``tmp``."""
     root = tmp / "notebooks"
     settings = tmp / "lab-settings"
     news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
@@ -131,9 +137,11 @@ def jupyter_lab(tmp: Path, *, startup_timeout: float = 90.0) -> Iterator[Jupyter
         "NOTEBOOK_PIPELINES_HOME": str(tmp / "home"),
         "JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"),
         "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter-runtime"),
+        "JUPYTER_DATA_DIR": str(tmp / "jupyter-data"),  # its own notary (trusted notebooks)
         "PYTHONUNBUFFERED": "1",
     }
     token = secrets.token_hex(16)
+    klass = "JupyterNotebookApp" if app == "notebook" else "LabApp"
     log = tmp / "jupyter-lab.log"
     for _attempt in range(3):  # the free port may be taken between probing and binding
         port = _free_port()
@@ -143,7 +151,7 @@ def jupyter_lab(tmp: Path, *, startup_timeout: float = 90.0) -> Iterator[Jupyter
                     sys.executable,
                     "-m",
                     "jupyter",
-                    "lab",
+                    app,
                     "--no-browser",
                     "--allow-root",
                     "--ip=127.0.0.1",
@@ -151,10 +159,10 @@ def jupyter_lab(tmp: Path, *, startup_timeout: float = 90.0) -> Iterator[Jupyter
                     "--ServerApp.port_retries=0",
                     f"--IdentityProvider.token={token}",
                     f"--ServerApp.root_dir={root}",
-                    "--LabApp.expose_app_in_browser=True",
-                    f"--LabApp.user_settings_dir={settings}",
-                    f"--LabApp.workspaces_dir={tmp / 'lab-workspaces'}",
-                    "--LabApp.extension_manager=readonly",
+                    f"--{klass}.expose_app_in_browser=True",
+                    f"--{klass}.user_settings_dir={settings}",
+                    f"--{klass}.workspaces_dir={tmp / 'lab-workspaces'}",
+                    *(["--LabApp.extension_manager=readonly"] if app == "lab" else []),
                 ],
                 cwd=root,
                 env=env,
@@ -163,7 +171,7 @@ def jupyter_lab(tmp: Path, *, startup_timeout: float = 90.0) -> Iterator[Jupyter
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: stopped as a group, alone
             )
-        lab = JupyterLab(f"http://127.0.0.1:{port}", token, root, log, process)
+        lab = JupyterLab(f"http://127.0.0.1:{port}", token, root, log, process, app)
         try:
             if _wait_ready(lab, startup_timeout):
                 break
@@ -265,6 +273,20 @@ class BrowserPage:
         """Run every cell without awaiting them (awaiting would miss the live updates)."""
         self.page.evaluate(
             "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
+        )
+
+    def set_cell_and_run(self, index: int, source: str) -> None:
+        """Give cell ``index`` of the open notebook ``source`` (through the notebook's model, as
+        typing would) and run it, without awaiting it."""
+        self.page.evaluate(
+            """([index, source]) => {
+              const panel = window.jupyterapp.shell.currentWidget;
+              const notebook = panel.content;
+              notebook.widgets[index].model.sharedModel.setSource(source);
+              notebook.activeCellIndex = index;
+              window.jupyterapp.commands.execute('notebook:run-cell');
+            }""",
+            [index, source],
         )
 
 

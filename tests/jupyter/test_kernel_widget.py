@@ -207,6 +207,10 @@ def test_reexecute_after_fixing_a_solid_cell_runs_the_new_code(
         "print('same:', w.result is r, last_result() is r)\n",
     )
     assert "success: True 84" in out, out
+    before = next(line for line in out.splitlines() if line.startswith("before:"))
+    assert f"will run with the cells as they are now: transform changed in In [{fixed_in}]" in (
+        before
+    ), out  # said in the widget after the fixed cell ran, before the click
     assert f"transform changed in In [{fixed_in}]" in out, out
     assert "with the cells as they are now" in out, out
     assert "same: True True" in out, out
