@@ -18,10 +18,8 @@ config, and the notebook, the number of sets and the kernel options are run tags
 
 from __future__ import annotations
 
-import html
 import json
 import os
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -139,6 +137,8 @@ class NotebookBatchResult:
         )
 
     def _repr_html_(self) -> str:
+        import html
+
         head = "".join(
             f"<th>{h}</th>" for h in ["#", "parameters", "status", "duration", "values", "notebook"]
         )
@@ -379,6 +379,8 @@ def _collected(instance: DagsterInstance, run_ids: Sequence[str]) -> dict[str, A
 
 
 def _copy_notebooks(rows: list[BatchRow], notebook_path: str, output_dir: str) -> None:
+    import shutil
+
     os.makedirs(output_dir, exist_ok=True)
     stem = os.path.splitext(os.path.basename(notebook_path))[0]
     for row in rows:

@@ -8,7 +8,6 @@ values mapped). Types are immutable after construction and picklable.
 
 from __future__ import annotations
 
-import difflib
 import enum
 import json
 from collections.abc import Iterable, Mapping
@@ -142,6 +141,8 @@ def with_article(name: str) -> str:
 
 def suggest(key: object, candidates: Iterable[str]) -> str | None:
     """The closest candidate to a misspelt ``key``, if any is close."""
+    import difflib
+
     matches = difflib.get_close_matches(str(key), list(candidates), n=1, cutoff=0.6)
     return matches[0] if matches else None
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import tempfile
 from typing import IO, Any
 
 from ..config import Any as ConfigAny
@@ -180,6 +179,8 @@ def _json_default(value: Any) -> Any:
 
 def write_atomically(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temp file in the same folder and a rename."""
+    import tempfile
+
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, temp_path = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".")

@@ -7,7 +7,6 @@ cannot take a list.
 
 from __future__ import annotations
 
-import difflib
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -236,6 +235,8 @@ def _output_ref(where: str, solids: dict[str, Solid], dep: DependencyDefinition)
 
 
 def _did_you_mean(name: str, options: Iterable[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name, list(options), n=1)
     return f'; did you mean "{close[0]}"?' if close else ""
 

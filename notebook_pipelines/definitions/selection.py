@@ -13,7 +13,6 @@ same code selects solids in a pipeline and steps in an execution plan.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -149,6 +148,8 @@ def _all_nodes(upstream: Mapping[str, AbstractSet[str]]) -> set[str]:
 
 
 def _did_you_mean(name: str, nodes: Iterable[str], exact_ok: bool = False) -> str:
+    import difflib
+
     candidates = sorted(nodes)
     if exact_ok and name in candidates:
         return f'; did you mean "{name}"?'

@@ -25,7 +25,6 @@ import logging
 import os
 import pickle
 import sys
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -317,6 +316,8 @@ def get_context(
 ) -> NotebookContext:
     """The notebook's context: the step's, in a run; interactively, a development context built
     from the arguments (``mode_def``'s resources, configured from ``run_config["resources"]``)."""
+    import uuid
+
     global _interactive
     if _binding is not None:
         return _binding.context

@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-import shutil
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -168,6 +167,8 @@ def run_notebook_step(
     spec: NotebookSolidSpec, context: Any, inputs: dict[str, Any]
 ) -> Iterator[Any]:
     """The compute of a notebook solid (see the module docstring)."""
+    import shutil
+
     system = context.get_system_context()
     storage_dir = context.instance.storage_directory()
     output_path = executed_notebook_path(storage_dir, context.run_id, context.step_key)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import os
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -77,6 +76,7 @@ class LocalFileManager:
         """Copy ``file_obj``'s contents to a new file opened with ``mode``; return its handle."""
         import shutil
         import tempfile
+        import uuid
 
         if mode not in ("wb", "w"):
             raise DagsterInvariantViolationError(f"write: mode must be 'wb' or 'w', got {mode!r}")
@@ -115,6 +115,7 @@ class LocalFileManager:
         """Path of a private temporary copy of the file (removed by :meth:`delete_local_temp`)."""
         import shutil
         import tempfile
+        import uuid
 
         source = _local_path(file_handle)
         if self._temp_dir is None:

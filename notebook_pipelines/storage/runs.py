@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import enum
 import time
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +40,8 @@ from .processes import process_start_ticks, this_host
 
 def make_new_run_id() -> str:
     """A fresh run id (a UUID4 as a string)."""
+    import uuid
+
     return str(uuid.uuid4())
 
 
