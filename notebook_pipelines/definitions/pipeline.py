@@ -25,7 +25,7 @@ from .dependency import (
 from .graph import Graph, build_graph
 from .hook import HookDefinition
 from .mode import ModeDefinition
-from .names import check_valid_name
+from .names import check_step_key_length, check_valid_name
 from .node import NodeDefinition, definition_list, validate_tags
 from .preset import PresetDefinition
 from .selection import select
@@ -61,6 +61,7 @@ class PipelineDefinition:
         self.parent_pipeline_def = _parent_pipeline_def
         self.solid_selection = list(_solid_selection) if _solid_selection is not None else None
         _check_unique_definition_names(owner, self.graph)
+        _check_step_key_lengths(owner, self.graph)
         _check_inputs_have_sources(owner, self.graph, is_subset=_parent_pipeline_def is not None)
         _check_resources(owner, self.graph, self.mode_definitions)
         self.defining_module: str = (
@@ -326,6 +327,17 @@ def _presets(
                 f"does not have (modes: {', '.join(sorted(mode_names))})."
             )
     return presets
+
+
+def _check_step_key_lengths(owner: str, graph: Graph, prefix: str = "") -> None:
+    """Every leaf step key (``outer.inner.compute``) fits in a file name, where storage and
+    compute logs put it: nested composites make keys longer than any one name."""
+    for name, solid in graph.solids.items():
+        inner = getattr(solid.definition, "graph", None)
+        if isinstance(inner, Graph):
+            _check_step_key_lengths(owner, inner, f"{prefix}{name}.")
+        else:
+            check_step_key_length(f"{prefix}{name}.compute", owner)
 
 
 def _check_unique_definition_names(owner: str, graph: Graph) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from notebook_pipelines import OutputDefinition, lambda_solid, pipeline, solid
+from notebook_pipelines import OutputDefinition, composite_solid, lambda_solid, pipeline, solid
 from notebook_pipelines.definitions.names import (
     FILE_NAME_MAX,
     MAX_NAME_LENGTH,
@@ -66,3 +66,24 @@ def test_a_step_key_too_long_for_a_file_name_is_refused_naming_it() -> None:
         check_step_key_length(long, 'pipeline "p"')
     text = str(raised.value)
     assert long in text and f"at most {MAX_STEP_KEY_LENGTH}" in text and 'pipeline "p"' in text
+
+
+def test_a_pipeline_whose_nested_step_key_is_too_long_is_refused_when_defined() -> None:
+    inner_name, outer_name = "i" * 200, "o" * 200
+
+    @lambda_solid(name=inner_name)
+    def inner() -> int:
+        return 1
+
+    @composite_solid(name=outer_name)
+    def outer() -> int:
+        return inner()
+
+    with pytest.raises(DagsterInvalidDefinitionError) as raised:
+
+        @pipeline
+        def nested() -> None:
+            outer()
+
+    text = str(raised.value)
+    assert f"{outer_name}.{inner_name}.compute" in text and 'pipeline "nested"' in text
