@@ -13,6 +13,7 @@ error travels as :class:`SerializableErrorInfo`.
     ├── DagsterInvalidConfigError                run config fails validation (every error, with path)
     ├── DagsterInvalidSubsetError                a selection clause matches nothing / is malformed
     ├── DagsterInvariantViolationError           an API was used in a way that cannot work
+    │   └── DagsterUnstorableOutputError         an output's value cannot be pickled (names it)
     ├── DagsterUserCodeExecutionError            user code raised; wraps it
     │   ├── DagsterExecutionStepExecutionError   ... in a solid's compute function
     │   ├── DagsterResourceFunctionError         ... in a resource's init function
@@ -71,7 +72,9 @@ class DagsterInvalidConfigDefinitionError(DagsterInvalidDefinitionError):
 
 
 class ConfigErrorLike(Protocol):
-    """What :class:`DagsterInvalidConfigError` needs of one validation error."""
+    """What :class:`DagsterInvalidConfigError` needs of one validation error (whose ``str()``
+    says what is wrong and where, as :class:`~notebook_pipelines.config.result.ConfigError`'s
+    does)."""
 
     @property
     def path_str(self) -> str: ...
@@ -281,6 +284,12 @@ class DagsterReadOnlyStorageError(DagsterStorageError):
 class DagsterCorruptIntermediateError(DagsterStorageError):
     """A stored step output cannot be read back (truncated, overwritten, not what was written).
     The message names the run, the step, the output and the file."""
+
+
+class DagsterUnstorableOutputError(DagsterInvariantViolationError):
+    """An output's value cannot be stored (pickling it raised: its own ``__reduce__``, a C
+    extension's object). The message names the solid, the step and the output, and how to keep
+    the value in memory; the pickler's own error is the cause."""
 
 
 class DagsterExecutionInterruptedError(DagsterError):

@@ -30,6 +30,7 @@ from notebook_pipelines.cli.output import (
     table,
     traceback_text,
 )
+from notebook_pipelines.config.result import ConfigError
 from notebook_pipelines.errors import SerializableErrorInfo
 
 
@@ -45,7 +46,7 @@ def test_deep_merge_merges_mappings_and_replaces_the_rest() -> None:
 
 
 def test_parse_tags() -> None:
-    assert parse_tags('{"a": "b", "n": 1}') == {"a": "b", "n": 1}
+    assert parse_tags('{"a": "b", "n": 1, "l": [1]}') == {"a": "b", "n": "1", "l": "[1]"}
     with pytest.raises(ValueError, match="JSON object"):
         parse_tags("[1]")
     with pytest.raises(ValueError, match="JSON object"):
@@ -83,11 +84,8 @@ def test_traceback_text_puts_the_users_exception_first() -> None:
 
 
 def test_error_paragraph_has_no_blank_lines() -> None:
-    class E:
-        path_str = "root:solids:a"
-        message = "bad"
-
-    error = DagsterInvalidConfigError("Invalid run config", [E(), E()])
+    bad = ConfigError(("root", "solids", "a"), "bad\n\nvalue", "FIELD_NOT_DEFINED")
+    error = DagsterInvalidConfigError("Invalid run config", [bad, bad])
     text = error_paragraph(error)
     assert text.startswith("Error: Invalid run config (2 errors):")
     assert "\n\n" not in text and text.count("root:solids:a") == 2

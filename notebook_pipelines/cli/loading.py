@@ -213,8 +213,10 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return merged
 
 
-def parse_tags(text: str) -> dict[str, Any]:
-    """``--tags``: a JSON object. Raises ``ValueError`` (a usage error) otherwise."""
+def parse_tags(text: str) -> dict[str, str]:
+    """``--tags``: a JSON object; values that are not strings become their JSON text (run tags
+    are strings: ``{"try": 2}`` is the tag ``try`` = ``"2"``). Raises ``ValueError`` (a usage
+    error) otherwise."""
     try:
         tags = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -223,4 +225,4 @@ def parse_tags(text: str) -> dict[str, Any]:
         ) from None
     if not isinstance(tags, dict):
         raise ValueError(f"--tags must be a JSON object, got {type(tags).__name__}")
-    return tags
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in tags.items()}
