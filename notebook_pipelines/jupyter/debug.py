@@ -184,6 +184,8 @@ class DebugMagics(Magics):
         of this notebook session, its first failed step. Returns nothing; the exception is kept in
         ``_pipeline_debug_error``."""
         run_id, step_key, instance, pipeline = resolve(line)
-        error = postmortem.debug_step(run_id, step_key, instance, pipeline)
+        error = postmortem.debug_step(
+            run_id, step_key, instance, pipeline, caller="%pipeline_debug"
+        )
         if self.shell is not None:
             self.shell.user_ns["_pipeline_debug_error"] = error
