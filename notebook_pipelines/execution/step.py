@@ -2,8 +2,14 @@
 function inside the user-code boundary (outputs type-checked, stored and materialized;
 materializations and expectations reported), success — or failure, retry, with the error as data.
 
-With ``raise_on_error`` a user error is re-raised (the user's own exception) after ``STEP_FAILURE``
-has been emitted and stored.
+Every error fails the step (``STEP_FAILURE``), whoever's it is: the user's code (the event carries
+the user's own exception), a value the user's code gave us (an output that cannot be pickled:
+:class:`~..errors.DagsterUnstorableOutputError`), the environment (a full disk, a damaged stored
+output: :class:`~..errors.DagsterEnvironmentError`, whose message names the run, step, output and
+file; an ``OSError`` storage did not class) or the engine itself (said to be an internal error).
+With ``raise_on_error`` the error is re-raised (for user code: the user's own exception) after
+``STEP_FAILURE`` has been emitted and stored; without it the run goes on and reports the failure.
+Every executor follows the same rule (a worker process never dies of such an error).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections.abc import Generator, Iterator
 from typing import Any
 
 from ..errors import (
+    DagsterEnvironmentError,
     DagsterError,
     DagsterExecutionStepExecutionError,
     DagsterInvariantViolationError,
@@ -21,6 +28,7 @@ from ..errors import (
     DagsterTypeCheckError,
     DagsterTypeLoadingError,
     DagsterTypeMaterializationError,
+    DagsterUnstorableOutputError,
     DagsterUserCodeExecutionError,
     SerializableErrorInfo,
     serializable_error_info_from_exc_info,
@@ -47,6 +55,7 @@ from ..plan.steps import (
     FromStepOutput,
     StepInput,
 )
+from ..storage.intermediates import unpicklable_output_message
 from ..user_events import (
     AssetMaterialization,
     ExpectationResult,
@@ -117,8 +126,15 @@ def execute_step(ctx: SystemComputeExecutionContext, retries: Retries) -> Iterat
         )
         if ctx.plan_context.raise_on_error:
             raise error.user_exception from None
-    except DagsterError:
-        yield _failure_event(ctx, serializable_error_info_from_exc_info())
+    except DagsterError as error:
+        # a classed error: of the run's definitions, of a value the user's code gave us (an output
+        # that cannot be stored), or of the environment (a full disk, a damaged stored output),
+        # whose own message names the step, the output and the file
+        yield _failure_event(
+            ctx,
+            serializable_error_info_from_exc_info(),
+            message_suffix=str(error) if isinstance(error, _OWN_MESSAGE) else None,
+        )
         if ctx.plan_context.raise_on_error:
             raise
     except KeyboardInterrupt:
@@ -126,10 +142,15 @@ def execute_step(ctx: SystemComputeExecutionContext, retries: Retries) -> Iterat
             ctx, serializable_error_info_from_exc_info(), message_suffix="interrupted"
         )
         raise
-    except Exception:
-        # not user code (that is wrapped above): an engine bug, always surfaced
-        yield _failure_event(ctx, serializable_error_info_from_exc_info())
-        raise
+    except Exception as error:
+        # not user code (that is wrapped above) and not a classed error: a fault of the
+        # environment the storage did not class (OSError, MemoryError) or an engine bug. Either
+        # fails the step like any other error, in every executor (a worker must not die of it).
+        yield _failure_event(
+            ctx, serializable_error_info_from_exc_info(), message_suffix=_unclassed(error)
+        )
+        if ctx.plan_context.raise_on_error:
+            raise
 
 
 # --- inputs ------------------------------------------------------------------------------------
@@ -313,7 +334,13 @@ def _handle_output(
             dagster_type,
         )
     storage = ctx.intermediate_storage
-    yield _object_store_event(ctx, storage.set_intermediate(dagster_type, handle, value))
+    try:
+        op = storage.set_intermediate(dagster_type, handle, value)
+    except DagsterError:
+        raise
+    except Exception as exc:  # pickling the value raised (its own __reduce__, a C extension)
+        raise DagsterUnstorableOutputError(unpicklable_output_message(handle, exc)) from exc
+    yield _object_store_event(ctx, op)
     for config_value in step_output.materializations:
         materializer = dagster_type.materializer
         with user_code_error_boundary(
@@ -398,6 +425,20 @@ def _type_check_data(check: TypeCheck, label: str) -> TypeCheckData:
 
 
 # --- failures and retries ----------------------------------------------------------------------
+
+#: errors whose own message (not their cause's) says why the step failed: what, where and which file
+_OWN_MESSAGE = (DagsterEnvironmentError, DagsterUnstorableOutputError)
+
+
+def _unclassed(error: Exception) -> str:
+    """What a step's failure says of an error that is neither the user's nor classed."""
+    what = f"{type(error).__name__}: {error}"
+    if isinstance(error, (OSError, MemoryError)):
+        return f"{what} (a fault of the environment, not of the solid's code)"
+    return (
+        f"{what}. This is an internal error of notebook-pipelines, not of the solid's code: "
+        "please report it with the failure's traceback."
+    )
 
 
 def _failure_event(

@@ -43,6 +43,10 @@ is killed after ``STOP_TIMEOUT``); on an ``existing`` cluster, Dask cannot stop 
 running: that step runs to its end in its worker (nothing downstream of it starts), and the
 resource teardown tasks are left to run after it.
 
+``raise_on_error``: the run goes to its end (steps downstream of a failure are skipped, the others
+run), then :class:`~..errors.DagsterSubprocessError` is raised carrying every failure's error info,
+as the multiprocess executor does.
+
 Values pass between steps through the run's filesystem intermediates under the instance's root
 directory: every worker of a local cluster reaches it; workers on other machines need that directory
 on a shared filesystem at the same path.
@@ -92,6 +96,7 @@ from ..plan.steps import ExecutionStep
 from ..serdes import deserialize, serialize
 from ..storage.runs import PipelineRun
 from ..user_events import EventMetadataEntry
+from .failures import step_failures_error
 from .step_output import SendingStream, flush_all, relayed_output
 from .worker_pool import OutputRelay
 
@@ -427,6 +432,8 @@ class DaskExecutor(Executor):
                     (EventMetadataEntry.text(str(len(run.futures)), "steps"),), marker_end="dask"
                 ),
             )
+            if pipeline_context.raise_on_error and run.failures:
+                raise step_failures_error(run.failures, "Dask workers")
         finally:
             try:
                 if run is not None:
@@ -466,6 +473,7 @@ class _ParentRun:
         self.steps: dict[str, ExecutionStep] = {}
         self.finished: set[str] = set()
         self.lost: set[str] = set()  # tasks that died without reporting (worker lost, cancelled)
+        self.failures: list[tuple[str, Any]] = []  # (step key, error info) of each STEP_FAILURE
         self.started: set[str] = set()
         self.workers: set[str] = set()
         self.closed = False
@@ -503,7 +511,7 @@ class _ParentRun:
                 yield from self._handle(message)
             for key in gone:  # after the queue: whatever they sent before dying is in
                 if key not in self.finished:
-                    yield self._lost(key)
+                    yield from self._step_event(self._lost(key))
             if messages:
                 wait = 0.001
             else:
@@ -516,9 +524,7 @@ class _ParentRun:
             self.ctx.forward(record)
             event = record.dagster_event
             if event is not None:
-                if event.event_type_value == "STEP_START" and event.step_key:
-                    self.started.add(event.step_key)
-                yield event
+                yield from self._step_event(event)
             return
         if message[0] == "o":
             self.output.write(message[1], message[2], message[3])
@@ -542,24 +548,39 @@ class _ParentRun:
                 f"the Dask worker {lost_worker} running step {step_key} was lost (its process "
                 "died: killed, crashed or out of memory)"
             )
-            yield step_event(
-                self.ctx.for_step(step),
-                "STEP_FAILURE",
-                StepFailureData(serializable_error_info_from_exc_info((type(exc), exc, None))),
-                f'Execution of step "{step_key}" failed: the Dask worker {lost_worker} was lost '
-                "while running it (the step is not run again).",
+            yield from self._step_event(
+                step_event(
+                    self.ctx.for_step(step),
+                    "STEP_FAILURE",
+                    StepFailureData(serializable_error_info_from_exc_info((type(exc), exc, None))),
+                    f'Execution of step "{step_key}" failed: the Dask worker {lost_worker} was '
+                    "lost while running it (the step is not run again).",
+                )
             )
-        elif error is not None:
-            yield step_event(
-                self.ctx.for_step(step),
-                "STEP_FAILURE",
-                StepFailureData(deserialize(error)),
-                f'Execution of step "{step_key}" failed: the Dask worker {address} could not run '
-                "it (an error in the executor, not in the solid).",
+        elif error is not None and all(key != step_key for key, _ in self.failures):
+            # (a step that reported its own failure is not failed twice)
+            yield from self._step_event(
+                step_event(
+                    self.ctx.for_step(step),
+                    "STEP_FAILURE",
+                    StepFailureData(deserialize(error)),
+                    f'Execution of step "{step_key}" failed: the Dask worker {address} could not '
+                    "run it (an error in the executor, not in the solid).",
+                )
             )
         elif summary["skipped"]:
             why = SKIPPED_FOR_FAILURE if summary.get("abandoned") else SKIPPED_FOR_UPSTREAM
             yield from skipped_step_events(self.ctx.for_step(step), why)
+
+    def _step_event(self, event: DagsterEvent) -> Iterator[DagsterEvent]:
+        """``event`` (from a worker or made here), noting starts and failures."""
+        kind = event.event_type_value
+        if kind == "STEP_START" and event.step_key:
+            self.started.add(event.step_key)
+        elif kind == "STEP_FAILURE":
+            data = event.event_specific_data
+            self.failures.append((event.step_key or "", getattr(data, "error", None)))
+        yield event
 
     def _lost(self, step_key: str) -> DagsterEvent:
         """A task that ended without reporting: its own failure, or a skip when it never ran

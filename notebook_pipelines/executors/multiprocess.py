@@ -49,7 +49,6 @@ from ..definitions.executor import Executor
 from ..errors import (
     DagsterInvalidConfigError,
     DagsterInvariantViolationError,
-    DagsterSubprocessError,
     SerializableErrorInfo,
 )
 from ..events import DagsterEvent, EngineEventData, StepFailureData
@@ -62,6 +61,7 @@ from ..plan.retries import Retries
 from ..user_events import EventMetadataEntry
 from . import worker_main
 from .debug_relay import DebugRelay
+from .failures import step_failures_error
 from .worker_main import WorkerSpec, worker_tag
 from .worker_pool import OutputRelay, WorkerPool, WorkerProcess, cpu_count
 
@@ -117,6 +117,7 @@ class MultiprocessExecutor(Executor):
             pipeline_context.pipeline_run,
             instance.root_directory,
             instance.compute_log_manager.enabled,
+            os.getpid(),
         )
         size = min(self.max_concurrent, max(1, len(execution_plan.step_keys_to_execute)))
         run = _PoolRun(
@@ -187,14 +188,7 @@ class _PoolRun:
             marker_end="multiprocess",
         )
         if self.stop_scheduling and self.failures:
-            keys = ", ".join(f'"{key}"' for key, _ in self.failures)
-            detail = "; ".join(
-                f"{key}: {info.message.strip()}" for key, info in self.failures if info
-            )
-            raise DagsterSubprocessError(
-                f"Step(s) {keys} failed in worker processes: {detail}",
-                [info for _, info in self.failures if info is not None],
-            )
+            raise step_failures_error(self.failures, "worker processes")
 
     def _skip_and_start(self) -> Iterator[DagsterEvent]:
         yield from skip_events(self.ctx, self.active)
@@ -250,7 +244,8 @@ class _PoolRun:
         elif kind == "error":
             worker.step_key = None
             self.output.flush(message[1], worker_tag(worker.pid))
-            yield from self._fail_step(message[1], message[2], "the worker could not load it")
+            if message[1] in self.active.in_flight:  # not when the step reported its failure
+                yield from self._fail_step(message[1], message[2], "the worker could not run it")
 
     def _step_event(self, event: DagsterEvent) -> Iterator[DagsterEvent]:
         self.active.handle_event(event)

@@ -1,6 +1,7 @@
 """The main function of a multiprocess worker process (see :mod:`.multiprocess`).
 
-A worker is started with the ``spawn`` or ``forkserver`` start method and lives for one run. It
+A worker is started with the ``spawn`` or ``forkserver`` start method and lives for one run; it
+ends at once when the run's process dies (:mod:`.parent_death`: no orphan runs its step on). It
 ignores SIGINT (the parent decides what an interrupt means), rebuilds the pipeline once from its
 :class:`~..reconstruct.ReconstructablePipeline`, builds one :class:`~..execution.worker.StepWorker`
 and then runs the steps the parent sends over its pipe, one at a time.
@@ -20,7 +21,8 @@ Worker to parent:
   the tag;
 - ``("done", step_key)`` — the step finished (its events were all sent before);
 - ``("error", step_key, SerializableErrorInfo)`` — the step could not be run at all (the pipeline
-  could not be rebuilt here); the parent turns this into the step's ``STEP_FAILURE``;
+  could not be rebuilt here) or the engine failed around it; the parent turns this into the step's
+  ``STEP_FAILURE`` unless the step reported one (the worker lives on for the next step);
 - ``("closed",)`` — teardown finished;
 - ``("debug", step_key, kind, text)`` — the step's debugger talks to the user through the parent
   (:mod:`.debug_relay`; the parent answers over the same pipe while the step waits).
@@ -52,6 +54,7 @@ from ..events import EventRecord
 from ..storage import output_capture
 from ..storage.runs import PipelineRun
 from .debug_relay import install_in_worker
+from .parent_death import die_with
 
 #: true in a worker process (a worker must never start a multiprocess run of its own)
 IN_WORKER = False
@@ -73,6 +76,7 @@ class WorkerSpec:
     pipeline_run: PipelineRun
     instance_root: str
     capture_compute_logs: bool
+    run_pid: int = 0  # the run's process: the worker ends when it dies (0: the worker's parent)
 
 
 class _Channel:
@@ -187,6 +191,7 @@ def worker_main(conn: Connection, spec: WorkerSpec) -> None:
     """Serve the parent's step requests until it says ``close`` or goes away."""
     global IN_WORKER
     IN_WORKER = True
+    die_with(spec.run_pid or os.getppid())  # no orphan running on when the run's process dies
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     channel = _Channel(conn)
     output = _WorkerOutput(channel)
@@ -216,11 +221,16 @@ def worker_main(conn: Connection, spec: WorkerSpec) -> None:
                 channel.send(("error", step_key, load_error))
                 continue
             output.begin(step_key)
+            failed: SerializableErrorInfo | None = None
             try:
                 worker.run(step_key, previous_attempts)
+            except Exception:
+                # the step reports its own failures: this is an error of the engine around it.
+                # The worker lives on for the next step; the parent fails this one if it must.
+                failed = serializable_error_info_from_exc_info()
             finally:
                 output.end()
-            channel.send(("done", step_key))
+            channel.send(("done", step_key) if failed is None else ("error", step_key, failed))
     except (BrokenPipeError, EOFError):
         return
     finally:

@@ -41,7 +41,7 @@ import pytest
 
 from ..api import execute_pipeline, execute_pipeline_iterator, reexecute_pipeline
 from ..definitions.pipeline import PipelineDefinition
-from ..errors import DagsterStepOutputNotFoundError
+from ..errors import DagsterStepOutputNotFoundError, DagsterSubprocessError
 from ..events import DagsterEvent, DagsterEventType
 from ..execution.results import PipelineExecutionResult, SolidExecutionResult
 from ..reconstruct import reconstructable
@@ -54,6 +54,7 @@ __all__ = [
     "EventStorageSuite",
     "ExecutorSuite",
     "FailureSuite",
+    "FaultsSuite",
     "HooksSuite",
     "PrioritySuite",
     "ReexecutionSuite",
@@ -651,7 +652,110 @@ class ReexecutionSuite(_SuiteBase):
         assert (info.value.step_key, info.value.output_name) == ("fails.compute", "result")
 
 
+class FaultsSuite(_SuiteBase):
+    """Faults that are not the user's code fail their step with an error naming what went wrong
+    — an output that cannot be pickled, a full disk, a damaged stored output — in every executor;
+    with ``raise_on_error=False`` the run returns its result (``FAILURE``), it never raises; a
+    worker survives them and takes the next step.
+
+    The full-disk test needs the fixture ``full_disk``: a folder on a small disk that a large
+    output fills (a real tmpfs mount); by default it is skipped."""
+
+    FILESYSTEM: ClassVar[dict[str, Any]] = {"intermediate_storage": {"filesystem": {}}}
+
+    @pytest.fixture
+    def full_disk(self) -> Path:
+        pytest.skip("provide a full_disk fixture (a folder on a small real disk) for this test")
+
+    @staticmethod
+    def failure_of(result: PipelineExecutionResult, handle: str) -> tuple[str, Any]:
+        """The message and error info of the ``STEP_FAILURE`` of solid ``handle``."""
+        (failure,) = [
+            e
+            for e in result.events_by_step_key.get(f"{handle}.compute", [])
+            if e.event_type_value == "STEP_FAILURE"
+        ]
+        return failure.message or "", failure.event_specific_data.error
+
+    def test_outputs_that_cannot_be_pickled_fail_their_steps(self, runner: SuiteRunner) -> None:
+        result = runner.execute(sp.unstorable_pipeline, self.FILESYSTEM)
+        assert not result.success
+        for handle, why in (
+            ("lock_output", "cannot pickle '_thread.lock' object"),
+            ("refusing_output", "this value refuses to be pickled"),
+        ):
+            message, error = self.failure_of(result, handle)
+            assert f'Output "result" of solid "{handle}"' in message, message
+            assert f'(step "{handle}.compute") cannot be stored' in message, message
+            assert why in message, message
+            assert "in_memory" in message  # how to keep such a value
+            assert error is not None and why in error.to_string()
+        for handle in ("uses_lock", "uses_refusing"):
+            assert result.result_for_solid(handle).skipped
+        # the next step runs (in a worker: the same worker, which survived)
+        assert result.result_for_solid("then_runs").success
+        assert result.output_for_solid("then_runs") == 7
+        kinds = [e.event_type_value for e in result.event_list]
+        assert kinds.count("STEP_FAILURE") == 2
+
+    def test_a_full_disk_fails_the_step_naming_step_output_and_path(
+        self, runner: SuiteRunner, full_disk: Path
+    ) -> None:
+        config = {"intermediate_storage": {"filesystem": {"config": {"base_dir": str(full_disk)}}}}
+        result = runner.execute(sp.big_output_pipeline, config)
+        assert not result.success
+        message, error = self.failure_of(result, "big_output")
+        assert error is not None and error.cls_name == "DagsterStorageFullError", message
+        run_dir = full_disk / result.run_id
+        path = run_dir / "intermediates" / "big_output.compute" / "result"
+        for part in ('output "result"', 'step "big_output.compute"', str(path), "disk is full"):
+            assert part in message, (part, message)
+        assert not path.exists()  # nothing half-written is kept
+        assert result.result_for_solid("measures").skipped
+
+    def test_a_damaged_stored_output_fails_the_reexecuted_step_naming_it(
+        self, runner: SuiteRunner
+    ) -> None:
+        parent = runner.execute(sp.linear_pipeline, self.FILESYSTEM)
+        assert parent.success
+        (stored,) = [
+            e.event_specific_data.address
+            for e in parent.events_by_step_key["add_one_again.compute"]
+            if e.event_type_value == "OBJECT_STORE_OPERATION"
+            and e.event_specific_data.op.value == "SET_OBJECT"
+        ]
+        Path(stored).write_bytes(b"\x80\x05not a pickle")
+        child = reexecute_pipeline(
+            runner.target(sp.linear_pipeline),
+            parent.run_id,
+            run_config=runner.run_config(self.FILESYSTEM),
+            step_selection=["double.compute"],
+            instance=runner.instance,
+            raise_on_error=False,
+        )
+        runner.check_stored(child)
+        assert not child.success
+        message, error = self.failure_of(child, "double")
+        assert error is not None and error.cls_name == "DagsterCorruptIntermediateError", message
+        for part in (child.run_id, 'step "add_one_again.compute"', 'output "result"', "damaged"):
+            assert part in message, (part, message)
+        assert str(Path(stored).parent.parent.parent.parent / child.run_id) in message  # its file
+
+    def test_raise_on_error_raises_after_a_step_failure_and_keeps_the_run(
+        self, runner: SuiteRunner, instance: DagsterInstance
+    ) -> None:
+        with pytest.raises((ValueError, DagsterSubprocessError)) as info:
+            runner.execute(sp.failure_pipeline, raise_on_error=True)
+        # in process: the user's own exception; from other processes it travels as data
+        assert sp.FAILURE_MESSAGE in str(info.value)
+        (run,) = instance.get_runs()
+        assert run.status == PipelineRunStatus.FAILURE
+        failures = instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE)
+        assert [r.step_key for r in failures] == ["fails.compute"]
+
+
 class ExecutorSuite(
+    FaultsSuite,
     ValuesSuite,
     FailureSuite,
     PrioritySuite,

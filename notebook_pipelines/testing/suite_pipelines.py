@@ -286,3 +286,59 @@ def after_bad_value(_: Any, x: int) -> int:
 @pipeline
 def type_check_pipeline() -> None:
     after_bad_value(not_an_int())
+
+
+# --- faults that are not the user's code: outputs that cannot be stored, a large output -----------
+
+
+class RefusesPickling:
+    """A value whose pickling raises (its own ``__reduce__``), not one pickle refuses."""
+
+    def __reduce__(self) -> Any:
+        raise RuntimeError("this value refuses to be pickled")
+
+
+@solid(output_defs=[OutputDefinition()])
+def lock_output(_: Any) -> Any:
+    import threading
+
+    return threading.Lock()
+
+
+@solid(output_defs=[OutputDefinition()])
+def refusing_output(_: Any) -> Any:
+    return RefusesPickling()
+
+
+@solid(input_defs=[InputDefinition("value")], output_defs=[OutputDefinition(Int)])
+def uses_value(_: Any, value: Any) -> int:
+    return 1
+
+
+@solid(output_defs=[OutputDefinition(Int)])
+def then_runs(_: Any) -> int:
+    return 7
+
+
+@pipeline
+def unstorable_pipeline() -> None:
+    """Steps by key: ``lock_output``, ``refusing_output``, ``then_runs`` (one worker takes them in
+    that order), then the two ``uses_*`` steps that cannot run."""
+    uses_value.alias("uses_lock")(lock_output())
+    uses_value.alias("uses_refusing")(refusing_output())
+    then_runs()
+
+
+@solid(config_schema={"size": Field(Int, default_value=8 << 20)}, output_defs=[OutputDefinition()])
+def big_output(context: Any) -> bytes:
+    return b"x" * context.solid_config["size"]
+
+
+@solid(input_defs=[InputDefinition("data")], output_defs=[OutputDefinition(Int)])
+def measures(_: Any, data: bytes) -> int:
+    return len(data)
+
+
+@pipeline
+def big_output_pipeline() -> None:
+    measures(big_output())

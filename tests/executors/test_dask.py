@@ -28,6 +28,7 @@ from notebook_pipelines.definitions.pipeline import PipelineDefinition  # noqa: 
 from notebook_pipelines.testing.executor_suite import ExecutorSuite, SuiteRunner  # noqa: E402
 
 from .processes import default_sigint, descendants, kill_tree, survivors, wait_for  # noqa: E402
+from .suite_faults import RealFaults  # noqa: E402
 
 pytestmark = [pytest.mark.dask, pytest.mark.slow]
 
@@ -63,7 +64,7 @@ class _DaskSuiteRunner(SuiteRunner):
         return dask_target(pipeline_def.name)
 
 
-class TestDaskExecutor(ExecutorSuite):
+class TestDaskExecutor(RealFaults, ExecutorSuite):
     reconstructable_pipelines = True
     guarantees_priority_order = False  # two workers start ready steps concurrently
 

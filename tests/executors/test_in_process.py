@@ -9,8 +9,10 @@ import pytest
 
 from notebook_pipelines.testing.executor_suite import ExecutorSuite
 
+from .suite_faults import RealFaults
 
-class TestInProcessExecutor(ExecutorSuite):
+
+class TestInProcessExecutor(RealFaults, ExecutorSuite):
     @pytest.fixture(
         params=[
             {},
@@ -23,7 +25,7 @@ class TestInProcessExecutor(ExecutorSuite):
         return dict(request.param)
 
 
-class TestInProcessExecutorReconstructable(ExecutorSuite):
+class TestInProcessExecutorReconstructable(RealFaults, ExecutorSuite):
     reconstructable_pipelines = True
 
     @pytest.fixture(

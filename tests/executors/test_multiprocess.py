@@ -21,11 +21,14 @@ from notebook_pipelines import (
     execute_pipeline,
     pipeline,
 )
+from notebook_pipelines.reconstruct import reconstructable
 from notebook_pipelines.storage.runs import PipelineRunStatus
+from notebook_pipelines.testing import suite_pipelines as sp
 from notebook_pipelines.testing.executor_suite import ExecutorSuite
 
 from . import multiprocess_pipelines as mp
 from .processes import default_sigint, kill_tree, survivors, wait_for
+from .suite_faults import RealFaults
 
 MULTIPROCESS: dict[str, Any] = {"execution": {"multiprocess": {"config": {"max_concurrent": 2}}}}
 # the suite checks the stored run config equals the one given, so it names the storage the
@@ -34,7 +37,7 @@ SUITE_CONFIG = {**MULTIPROCESS, "intermediate_storage": {"filesystem": {}}}
 
 
 @pytest.mark.slow
-class TestMultiprocessExecutor(ExecutorSuite):
+class TestMultiprocessExecutor(RealFaults, ExecutorSuite):
     reconstructable_pipelines = True
     guarantees_priority_order = False
 
@@ -77,6 +80,29 @@ def test_a_worker_that_dies_fails_only_its_step(tmp_path: Path) -> None:
     assert run is not None and run.status == PipelineRunStatus.FAILURE
     stored = [r.dagster_event for r in instance.all_logs(result.run_id) if r.dagster_event]
     assert stored == result.event_list
+
+
+@pytest.mark.slow
+def test_a_worker_survives_outputs_it_cannot_store_and_takes_the_next_step(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    instance = DagsterInstance.local_temp(str(tmp_path / "instance"))
+    one_worker = {"execution": {"multiprocess": {"config": {"max_concurrent": 1}}}}
+    result = execute_pipeline(
+        reconstructable(sp.unstorable_pipeline),
+        run_config=one_worker,
+        instance=instance,
+        raise_on_error=False,
+    )
+    assert not result.success
+    started = [e.step_key for e in result.event_list if e.event_type_value == "STEP_START"]
+    assert started == ["lock_output.compute", "refusing_output.compute", "then_runs.compute"]
+    assert result.output_for_solid("then_runs") == 7
+    engine = _engine_messages(result)
+    assert sum("Started worker process" in m for m in engine) == 1, engine  # the same worker
+    assert not any("died" in m for m in engine), engine
+    err = capfd.readouterr().err
+    assert "Traceback" not in err, err  # the failures are logged, no worker's traceback
 
 
 _INTERRUPTED_SCRIPT = """
@@ -134,12 +160,13 @@ def test_ctrl_c_stops_every_worker_and_cancels_the_run(tmp_path: Path) -> None:
 
 
 _UNGUARDED_SCRIPT = """
-import json
+import json, sys
 from notebook_pipelines import DagsterInstance, execute_pipeline
 from tests.executors.multiprocess_pipelines import chain_pipeline
 
-# no `if __name__ == "__main__":`: every spawned worker runs this again while it starts
-with DagsterInstance.local_temp() as instance:
+# no `if __name__ == "__main__":`: every spawned worker runs this again while it starts (with the
+# same sys.argv: the same history)
+with DagsterInstance.local_temp(sys.argv[1]) as instance:
     result = execute_pipeline(
         chain_pipeline,
         run_config={"execution": {"multiprocess": {"config": {"max_concurrent": 1}}}},
@@ -160,8 +187,9 @@ def test_a_script_without_the_main_guard_is_told_why_its_workers_die(tmp_path: P
     script = tmp_path / "unguarded.py"
     script.write_text(_UNGUARDED_SCRIPT)
     root = Path(__file__).resolve().parents[2]
+    home = tmp_path / "home"
     done = subprocess.run(
-        [sys.executable, str(script)],
+        [sys.executable, str(script), str(home)],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(root)},
         capture_output=True,
@@ -184,6 +212,11 @@ def test_a_script_without_the_main_guard_is_told_why_its_workers_die(tmp_path: P
     assert "[worker pid" not in done.stderr, done.stderr
     assert "freeze_support" not in done.stderr + message, done.stderr
     assert len((done.stdout + done.stderr).splitlines()) < 12, done.stdout + done.stderr
+    # the worker's copy of the script started no run: the history holds the script's run only
+    runs = DagsterInstance.local_temp(str(home)).get_runs()
+    assert [(r.pipeline_name, r.status) for r in runs] == [
+        ("chain_pipeline", PipelineRunStatus.FAILURE)
+    ]
 
 
 @pytest.mark.slow
