@@ -25,6 +25,7 @@ from .errors import (
 from .events import DagsterEvent
 from .execution.contexts import PlanExecutionContext
 from .execution.observers import RunStart, observed, session_defaults
+from .execution.postmortem import inputs_snapshot
 from .execution.results import (
     CompositeSolidExecutionResult,
     PipelineExecutionResult,
@@ -445,7 +446,7 @@ def _prepare_run(
         solid_selection=pipeline_def.solid_selection,
         solids_to_execute=pipeline_def.solids_to_execute,
         tags=run_tags,
-        execution_plan_snapshot=_plan_snapshot(plan),
+        execution_plan_snapshot=_plan_snapshot(plan, mode_def),
         pipeline_snapshot=pipeline_snapshot(pipeline_def),
     )
     return _PreparedRun(pipeline_def, pipeline_run, instance, env, plan, fit)
@@ -533,7 +534,7 @@ def _prepare_reexecution(
         tags=run_tags,
         root_run_id=root_run_id,
         parent_run_id=parent.run_id,
-        execution_plan_snapshot=_plan_snapshot(plan),
+        execution_plan_snapshot=_plan_snapshot(plan, mode_def),
         pipeline_snapshot=pipeline_snapshot(pipeline_def),
     )
     return _PreparedRun(pipeline_def, pipeline_run, instance, env, plan, fit)
@@ -648,8 +649,14 @@ def _persist_intermediates(
     return build_environment_config(pipeline_def, run_config, mode_def)
 
 
-def _plan_snapshot(plan: ExecutionPlan) -> dict[str, Any]:
-    return {"step_deps": {s.key: sorted(s.upstream_step_keys) for s in plan.steps}}
+def _plan_snapshot(plan: ExecutionPlan, mode_def: ModeDefinition) -> dict[str, Any]:
+    """The run's stored plan: each step's upstream steps (``step_deps``, for step selection in a
+    re-execution), and where each step's inputs come from and where the run keeps its values (for
+    ``load_step_inputs`` with no definition in the process: :func:`.postmortem.inputs_snapshot`)."""
+    return {
+        "step_deps": {s.key: sorted(s.upstream_step_keys) for s in plan.steps},
+        **inputs_snapshot(plan, mode_def),
+    }
 
 
 def _value_solid(name: str, value: Any) -> SolidDefinition:
