@@ -43,12 +43,14 @@ function formatSeconds(s) {
 
 function initialize({ model }) {
   let lastSeq = 0;
-  model.on("change:step_updates", () => {
+  const merge = () => {
     const update = model.get("step_updates") || {};
     if (!update.seq || update.seq === lastSeq) return;
     lastSeq = update.seq;
     model.set("steps", { ...(model.get("steps") || {}), ...(update.steps || {}) });
-  });
+  };
+  model.on("change:step_updates", merge);
+  merge(); // a model restored from saved state: its latest delta too
   model.on("change:run_id", () => {
     lastSeq = 0;
   });

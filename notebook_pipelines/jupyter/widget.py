@@ -165,6 +165,7 @@ class RunWidget(anywidget.AnyWidget):
             self.status = run.status.value
             self._reader = self._stored_reader(run_id)
             self._flush()
+            self.send_state("steps")  # whole, once: saved widget state then holds every step
             if run.is_finished:
                 self._check_buttons()
 
