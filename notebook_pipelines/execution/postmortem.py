@@ -57,14 +57,17 @@ from .step import execute_step
 Reader = Callable[[Any, StepOutputHandle], Any]
 #: how the modules of ``%%solid`` cells are named (``jupyter.cell_modules``, a layer above)
 _CELL_PREFIX = "__np_cell_"
-#: ``finder(pipeline_name) -> PipelineDefinition | None``
-PipelineFinder = Callable[[str], Any]
+#: ``finder(pipeline_name, used) -> PipelineDefinition | None``: the definition to debug a run
+#: of ``pipeline_name`` with; ``used`` is the pipeline the caller has (a result's), or None. A
+#: notebook session's finder answers with the notebook's current code (cells fixed since the run).
+PipelineFinder = Callable[[str, Any], Any]
 
 _finders: list[PipelineFinder] = []
 
 
 def set_pipeline_finder(finder: PipelineFinder | None) -> None:
-    """Find pipeline definitions by name with ``finder`` when none is given (``None``: none)."""
+    """Find pipeline definitions by name with ``finder`` (``None``: none); without a finder, a
+    given pipeline is used as it is."""
     _finders[:] = [finder] if finder is not None else []
 
 
@@ -419,11 +422,10 @@ def _definition(pipeline: Any, name: str) -> PipelineDefinition | None:
     """The given pipeline (checked), else the one a finder has; ``None``: none in this process."""
     if pipeline is not None and callable(getattr(pipeline, "get_definition", None)):
         pipeline = pipeline.get_definition()
+    for finder in _finders:
+        pipeline = finder(name, pipeline) or pipeline
     if pipeline is None:
-        for finder in _finders:
-            pipeline = finder(name)
-        if pipeline is None:
-            return None
+        return None
     if not isinstance(pipeline, PipelineDefinition):
         raise _no_definition(name)
     if pipeline.name != name:

@@ -35,6 +35,7 @@ from ..execution.observers import (
 )
 from ..storage.instance import DagsterInstance
 from . import session
+from .current import current_definition
 
 
 @dataclass
@@ -111,22 +112,19 @@ def session_runs() -> list[SessionRun]:
     return list(_runs)
 
 
-def find_pipeline(name: str) -> Any:
-    """The pipeline called ``name``: the one a run of this session was started with, else the
-    latest notebook variable holding a pipeline of that name."""
-    for entry in reversed(_runs):
-        definition = entry.pipeline
-        if callable(getattr(definition, "get_definition", None)):
-            definition = definition.get_definition()
-        if isinstance(definition, PipelineDefinition) and definition.name == name:
-            return definition
-    shell = get_ipython()
-    if shell is None:
-        return None
-    for value in reversed(list(shell.user_ns.values())):
-        if isinstance(value, PipelineDefinition) and value.name == name:
-            return value
-    return None
+def find_pipeline(name: str, used: Any = None) -> Any:
+    """The pipeline called ``name`` as the notebook's cells are now (a ``%%solid`` cell fixed
+    since the run counts, :func:`.current.current_definition`), starting from ``used`` or the
+    pipeline a run of this session was started with; None when the notebook has none."""
+    if used is None:
+        for entry in reversed(_runs):
+            definition = entry.pipeline
+            if callable(getattr(definition, "get_definition", None)):
+                definition = definition.get_definition()
+            if isinstance(definition, PipelineDefinition) and definition.name == name:
+                used = definition
+                break
+    return current_definition(name, used)
 
 
 def _first_failed_step(instance: DagsterInstance, run_id: str) -> str | None:

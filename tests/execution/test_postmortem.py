@@ -123,7 +123,7 @@ def test_load_step_inputs_errors(instance: DagsterInstance) -> None:
     run_id = _failed_run(instance)
     with pytest.raises(DagsterInvariantViolationError, match='not of the given pipeline "other"'):
         load_step_inputs(run_id, "boom.compute", instance, other)
-    postmortem.set_pipeline_finder(lambda name: exploding if name == "exploding" else None)
+    postmortem.set_pipeline_finder(lambda name, used: exploding if name == "exploding" else None)
     try:
         assert load_step_inputs(run_id, "boom.compute", instance)["extra"] == 10
     finally:

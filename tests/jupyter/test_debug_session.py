@@ -124,3 +124,24 @@ def test_pipeline_debug_of_a_run_that_does_not_exist(shell: InteractiveShell) ->
     assert "no step" not in str(info.value)
     with pytest.raises(UsageError, match='no run "nope" in the instance at '):
         shell.run_line_magic("pipeline_debug", "nope boom.compute")
+
+
+def test_the_debugger_runs_the_cells_as_they_are_now(shell: InteractiveShell) -> None:
+    """Fail, fix the %%solid cell, debug: %pipeline_debug and result.debug_step run the fixed
+    code (the notebook's current definition of the pipeline), not the run's old one."""
+    shell.run_cell_magic("solid", "", "def flaky(context):\n    raise ValueError('old code')\n")
+    shell.run_cell(
+        "from notebook_pipelines import execute_pipeline, pipeline\n"
+        "@pipeline\ndef fixing():\n    flaky()\n"
+        "r = execute_pipeline(fixing, raise_on_error=False)\n"
+    ).raise_error()
+    assert not shell.user_ns["r"].success
+    shell.run_cell_magic("solid", "", "def flaky(context):\n    raise KeyError('fixed code')\n")
+    prompter = Scripted(["q"])
+    debug_io.set_prompter(prompter)
+    shell.run_line_magic("pipeline_debug", "")
+    assert "KeyError" in prompter.text and "old code" not in prompter.text
+    assert isinstance(shell.user_ns["_pipeline_debug_error"], KeyError)
+    prompter.lines = ["q"]
+    error = shell.user_ns["r"].debug_step("flaky.compute")
+    assert isinstance(error, KeyError)
