@@ -4,20 +4,21 @@ A worker whose parent is killed (``kill -9``, the OOM killer, a crashed kernel) 
 its step to the end as an orphan, holding memory, files and connections, and only then notice that
 no one listens. :func:`die_with` makes the calling process end within about a second of the run's:
 
-- on Linux, ``prctl(PR_SET_PDEATHSIG, SIGKILL)``: the kernel kills this process as soon as its
-  parent ends. The parent is the process that started this one: the run's process with ``spawn``;
-  the forkserver with ``forkserver`` (which exits when the run's process goes, so the worker follows
-  it). PDEATHSIG fires when the *thread* that started the child ends: the multiprocess executor
-  starts its workers from the thread that runs the run and stops them before that thread is done.
-  A parent that died before the call is caught by checking it is still there afterwards;
-- elsewhere (or where ``prctl`` cannot be called), a daemon thread checks every
-  :data:`POLL_SECONDS` that the run's process still exists and that this process was not handed to
-  another parent, and ends the process (``os._exit``) when either changes.
+- when the run's process is this process's parent (the ``spawn`` start method), on Linux,
+  ``prctl(PR_SET_PDEATHSIG, SIGKILL)``: the kernel kills this process as soon as its parent ends.
+  PDEATHSIG fires when the *thread* that started the child ends: the multiprocess executor starts
+  its workers from the thread that runs the run and stops them before that thread is done. A
+  parent that died before the call is caught by checking it is still there afterwards;
+- otherwise a daemon thread waits for the run's process to end and then ends this one
+  (``os._exit``): on a pidfd (Linux), else polling every :data:`POLL_SECONDS`. That is the case of
+  ``forkserver``, where the parent is the fork server, which stays up as long as any worker it
+  forked does (each holds its "alive" pipe): a PDEATHSIG on it would never fire.
 """
 
 from __future__ import annotations
 
 import os
+import select
 import signal
 import sys
 import threading
@@ -32,14 +33,14 @@ ORPHAN_EXIT_CODE = 70
 
 
 def die_with(run_pid: int) -> str:
-    """End this process when its parent (or the process ``run_pid``) dies; how (for tests)."""
+    """End this process when the process ``run_pid`` (the run's) dies; how (for tests)."""
     parent = os.getppid()
-    if _set_parent_death_signal():
-        if not _exists(run_pid) or os.getppid() != parent:  # it died before the call
+    if parent == run_pid and _set_parent_death_signal():
+        if os.getppid() != parent:  # it died before the call
             os._exit(ORPHAN_EXIT_CODE)
         return "prctl"
     thread = threading.Thread(
-        target=_watch, args=(run_pid, parent), name="notebook-pipelines-parent-watch", daemon=True
+        target=_watch, args=(run_pid,), name="notebook-pipelines-run-watch", daemon=True
     )
     thread.start()
     return "thread"
@@ -67,7 +68,14 @@ def _exists(pid: int) -> bool:
     return True
 
 
-def _watch(run_pid: int, parent: int) -> None:
-    while _exists(run_pid) and os.getppid() == parent:
-        time.sleep(POLL_SECONDS)
+def _watch(run_pid: int) -> None:
+    try:
+        fd = os.pidfd_open(run_pid)  # readable once the process has ended
+    except (AttributeError, OSError):
+        fd = -1
+    if fd >= 0:
+        select.select([fd], [], [])
+    else:
+        while _exists(run_pid):
+            time.sleep(POLL_SECONDS)
     os._exit(ORPHAN_EXIT_CODE)
