@@ -144,6 +144,7 @@ bench-peers:
 	bash bench/peers/setup.sh
 
 bench: setup bench-peers
+	$(PY) bench/bench_import.py
 	$(PY) bench/bench_engine.py $(BENCH_ARGS)
 	$(PY) bench/bench_multiprocess.py
 	$(PY) bench/bench_dask.py
