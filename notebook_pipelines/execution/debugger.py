@@ -15,7 +15,10 @@ What differs from plain pdb:
 - the engine's own frames are skipped (``n`` at the end of a solid does not stop in the engine),
   and the debugger lets go of the thread when the step's compute ends (:meth:`Debugger.close`);
 - an interrupt (Ctrl-C, a kernel interrupt) at the prompt interrupts the run instead of being
-  swallowed by the prompt.
+  swallowed by the prompt;
+- a plain ``pdb.set_trace()`` in a solid that no one can answer (it ends with ``bdb.BdbQuit`` at
+  the end of stdin) fails the step with the same :class:`~..errors.DagsterDebuggerError` as
+  ``breakpoint()`` (:func:`plain_debugger_error`), saying to use ``breakpoint()`` instead.
 
 Building one costs nothing until ``context.pdb`` is used.
 """
@@ -33,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DagsterDebuggerError
 from ..events import EngineEventData
 from ..user_events import EventMetadataEntry
-from .debug_io import DebugIO, debug_io
+from .debug_io import DEFAULT_REMEDY, DebugIO, Prompter, debug_io, unavailable_error
 
 if TYPE_CHECKING:
     from .contexts import SystemComputeExecutionContext
@@ -213,6 +216,40 @@ class Debugger(_Pdb):
     def _cmdloop(self) -> None:
         # pdb's own loop answers Ctrl-C with a new prompt; here it interrupts the run
         self.cmdloop()
+
+
+#: what a plain ``pdb`` in a solid should be instead (said when no one could answer it)
+PLAIN_PDB_REMEDY = (
+    "A plain pdb (pdb.set_trace(), pdb.Pdb()) reads this process's own stdin; in a solid use "
+    "breakpoint() or context.pdb.set_trace() instead, which prompt where the run is (the "
+    "notebook, or the parent of a worker process). " + DEFAULT_REMEDY
+)
+
+
+def plain_debugger_error(step_key: str, quit_error: BaseException) -> DagsterDebuggerError:
+    """The error of a plain ``pdb`` (not the step's debugger) that ended the step's compute with
+    ``bdb.BdbQuit``: no one could answer it (stdin at its end: a pipe, ``/dev/null``, a worker
+    process) — the error ``breakpoint()`` raises there — or the user quit it (``q``)."""
+    location = _location(_last_user_frame(quit_error.__traceback__))
+    why = Prompter().unavailable()
+    if why is None:
+        return DagsterDebuggerError(
+            f'Step "{step_key}" was stopped in the debugger (q) at {location}.',
+            step_key=step_key,
+            quit=True,
+        )
+    return unavailable_error(step_key, location, why, PLAIN_PDB_REMEDY)
+
+
+def _last_user_frame(traceback: TracebackType | None) -> FrameType | None:
+    """The innermost frame of ``traceback`` outside the debuggers and the engine."""
+    found = None
+    while traceback is not None:
+        name = str(traceback.tb_frame.f_globals.get("__name__", ""))
+        if name not in ("bdb", "pdb", "cmd") and not name.startswith("notebook_pipelines"):
+            found = traceback.tb_frame
+        traceback = traceback.tb_next
+    return found
 
 
 def step_debugger(step: SystemComputeExecutionContext) -> Debugger:

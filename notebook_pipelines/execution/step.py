@@ -14,6 +14,7 @@ Every executor follows the same rule (a worker process never dies of such an err
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Generator, Iterator
 from typing import Any
@@ -241,9 +242,7 @@ def _run_compute(
         except PASS_THROUGH:
             raise
         except Exception as exc:
-            raise wrap_user_error(
-                DagsterExecutionStepExecutionError, message, exc, **kwargs
-            ) from exc
+            raise _compute_error(ctx, message, exc, kwargs)  # noqa: B904 (it sets the cause)
         seen: set[str] = set()
         while True:
             try:
@@ -251,9 +250,7 @@ def _run_compute(
             except PASS_THROUGH:
                 raise
             except Exception as exc:
-                raise wrap_user_error(
-                    DagsterExecutionStepExecutionError, message, exc, **kwargs
-                ) from exc
+                raise _compute_error(ctx, message, exc, kwargs)  # noqa: B904 (it sets the cause)
             if item is _DONE:
                 break
             if isinstance(item, Output):
@@ -298,6 +295,23 @@ def _run_compute(
 
 
 _DONE = object()
+
+
+def _compute_error(
+    ctx: SystemComputeExecutionContext, message: str, exc: Exception, kwargs: dict[str, Any]
+) -> DagsterError:
+    """What the solid's compute raising ``exc`` fails the step with (raise it in the ``except``
+    block: the user's error wraps ``exc``, a plain pdb that no one answered is our error)."""
+    bdb = sys.modules.get("bdb")  # a plain pdb in the solid ended with BdbQuit
+    if bdb is not None and isinstance(exc, bdb.BdbQuit):
+        from .debugger import plain_debugger_error
+
+        error: DagsterError = plain_debugger_error(ctx.step_key, exc)
+        error.__suppress_context__ = True  # the error says it all (as breakpoint()'s does)
+        return error
+    error = wrap_user_error(DagsterExecutionStepExecutionError, message, exc, **kwargs)
+    error.__cause__ = exc  # (``raise ... from exc``)
+    return error
 
 
 def _handle_output(

@@ -3,6 +3,7 @@ re-execution whose parent's intermediate file was deleted."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -141,3 +142,73 @@ def test_reexecution_with_a_deleted_parent_intermediate_names_it_and_keeps_the_p
         r.dagster_event.event_type_value for r in instance.all_logs(child.run_id) if r.dagster_event
     ]
     assert kinds == ["PIPELINE_INIT_FAILURE"]
+
+
+_PDB_SCRIPT = """
+import json, sys
+from notebook_pipelines import DagsterInstance, execute_pipeline, pipeline, reconstructable, solid
+
+@solid
+def plain_pdb(_):
+    import pdb
+    pdb.set_trace()
+    return 1
+
+@solid
+def pdb_instance(_):
+    import pdb
+    pdb.Pdb().set_trace()
+    return 1
+
+@solid
+def plain_breakpoint(_):
+    breakpoint()
+    return 1
+
+@pipeline
+def debugging():
+    plain_pdb()
+    pdb_instance()
+    plain_breakpoint()
+
+if __name__ == "__main__":
+    config = {"execution": {"multiprocess": {}}} if sys.argv[1] == "multiprocess" else None
+    instance = DagsterInstance.local_temp(sys.argv[2])
+    result = execute_pipeline(
+        reconstructable(debugging), run_config=config, instance=instance, raise_on_error=False
+    )
+    report = {}
+    for name in ("plain_pdb", "pdb_instance", "plain_breakpoint"):
+        solid_result = result.result_for_solid(name)
+        report[name] = [
+            solid_result.failure_data.error.cls_name,
+            solid_result.compute_step_failure_event.message,
+        ]
+    print("REPORT " + json.dumps(report))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("executor", ["in_process", "multiprocess"])
+def test_a_plain_pdb_no_one_can_answer_fails_like_breakpoint(tmp_path: Path, executor: str) -> None:
+    script = tmp_path / "debugging.py"
+    script.write_text(_PDB_SCRIPT)
+    done = subprocess.run(
+        [sys.executable, str(script), executor, str(tmp_path / "home")],
+        stdin=subprocess.DEVNULL,  # no one to answer
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    (line,) = [x for x in done.stdout.splitlines() if x.startswith("REPORT ")]
+    report = json.loads(line.removeprefix("REPORT "))
+    for name, (cls_name, message) in report.items():
+        assert cls_name == "DagsterDebuggerError", (name, message)
+        assert f'Step "{name}.compute" stopped at a breakpoint (debugging.py:' in message, message
+        assert f"in {name})" in message, message
+        assert "no one can answer the debugger: stdin is not a terminal" in message, message
+        assert "BdbQuit" not in message, message
+    for name in ("plain_pdb", "pdb_instance"):  # and what to use instead
+        assert "in a solid use breakpoint() or context.pdb.set_trace() instead" in report[name][1]
