@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 
@@ -19,13 +19,11 @@ from notebook_pipelines import (
     DagsterInstance,
     DagsterInvariantViolationError,
     DagsterRunNotFoundError,
-    DagsterType,
     Field,
     InputDefinition,
     Int,
     List,
     OutputDefinition,
-    SerializationStrategy,
     execute_pipeline,
     load_step_inputs,
     pipeline,
@@ -33,6 +31,7 @@ from notebook_pipelines import (
 )
 from notebook_pipelines.execution import debug_io, postmortem
 from tests.execution.test_debugger import Scripted
+from tests.storage.test_intermediates import JSON_TYPE
 
 FS = {"intermediate_storage": {"filesystem": {}}}
 
@@ -201,29 +200,13 @@ def test_debug_step_fails_fast_when_no_one_can_answer(instance: DagsterInstance)
 # --- with no definition in this process: from what the run stored ------------------------------
 
 
-class JsonStrategy(SerializationStrategy):
-    def __init__(self) -> None:
-        super().__init__("json", write_mode="w", read_mode="r")
-
-    def serialize(self, value: Any, write_file_obj: IO[Any]) -> None:
-        json.dump(value, write_file_obj)
-
-    def deserialize(self, read_file_obj: IO[Any]) -> Any:
-        return json.load(read_file_obj)
-
-
-JSON_THING = DagsterType(
-    lambda _c, _v: True, name="JsonThing", serialization_strategy=JsonStrategy()
-)
-
-
-@solid(output_defs=[OutputDefinition(JSON_THING)])
+@solid(output_defs=[OutputDefinition(JSON_TYPE)])
 def as_json(_context):
     return {"a": 1}
 
 
 @solid(
-    input_defs=[InputDefinition("thing", JSON_THING), InputDefinition("when", default_value=(1, 2))]
+    input_defs=[InputDefinition("thing", JSON_TYPE), InputDefinition("when", default_value=(1, 2))]
 )
 def takes(_context, thing, when):
     raise ValueError("no")
