@@ -57,6 +57,27 @@ def wait_for(call: Callable[[], Awaitable[T]]) -> T:
     return run_sync(waiting)()
 
 
+def cancel_pending() -> None:
+    """After an interrupt (Ctrl-C) stopped :func:`wait_for` or nbclient mid-notebook: cancel what
+    is left on this thread's event loop (nbclient's cell task, its output and kernel watchers) and
+    let it finish, before the kernel is shut down. Left pending, that task would end later, when
+    the loop next runs, with ``DeadKernelError`` and print ``Task exception was never retrieved``
+    and its traceback. (Where the loop runs on a helper thread, as in a kernel, there is nothing
+    to cancel here.)"""
+    import asyncio
+
+    from jupyter_core.utils import ensure_event_loop
+
+    loop = ensure_event_loop()
+    if loop.is_running() or loop.is_closed():
+        return
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
 def is_alive(km: Any) -> bool:
     """Whether the kernel of ``km`` (an ``AsyncKernelManager``) is running."""
     return bool(wait_for(km.is_alive))

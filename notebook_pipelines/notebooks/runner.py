@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DagsterNotebookError, DagsterNotebookExecutionError
-from .pool import KernelPool, exit_code, fresh_kernel
+from .pool import KernelPool, cancel_pending, exit_code, fresh_kernel
 from .protocol import BIND_SOURCE, BIND_TAG, HANDLE_PARAMETER, PAPERMILL_INJECTED_TAG
 
 DEFAULT_KERNEL = "python3"
@@ -147,6 +147,9 @@ def execute(run: NotebookRun) -> Any:
                     on_notebook_start=progress.started,
                     on_cell_execute=progress.executing,
                 )
+            except KeyboardInterrupt:
+                cancel_pending()  # no stray DeadKernelError when the kernel is shut down
+                raise
             except Exception as exc:
                 if type(exc).__name__ == "DeadKernelError":
                     progress.exit_code = exit_code(km)  # before the kernel is cleaned up
