@@ -32,6 +32,7 @@ from .events import EventRecord
 from .execution.results import PipelineExecutionResult
 from .notebooks.batch_pipeline import (
     COLLECTOR,
+    VALUES_OUTPUT,
     batch_run_config,
     collector_solid,
     parameter_sets_from,
@@ -323,7 +324,6 @@ def _rows(
         chain.append((current, instance.all_logs(current)))
         run = instance.get_run_by_id(current)
         current = run.parent_run_id if run is not None else None
-    values = _collected(instance, [owner for owner, _ in chain])
     rows = []
     for index, params in enumerate(sets):
         key = f"{set_solid_name(index)}.compute"
@@ -333,7 +333,8 @@ def _rows(
             if any(e.event_type_value in _FINAL for e in mine):
                 _fill(row, mine, owner)
                 break
-        row.values = values.get(set_solid_name(index), {}) if row.status == "SUCCESS" else {}
+        if row.status == "SUCCESS" and row.run_id is not None:
+            row.values = _set_values(instance, row.run_id, key)
         rows.append(row)
     return rows
 
@@ -361,21 +362,22 @@ def _fill(row: BatchRow, events: list[Any], run_id: str) -> None:
             row.error = (event.message or "").splitlines()[0]
 
 
-def _collected(instance: DagsterInstance, run_ids: Sequence[str]) -> dict[str, Any]:
-    """The collector's output (every successful set's values), read from the storage of the
-    first run in ``run_ids`` (a run and its ancestors) that has it."""
+def _set_values(instance: DagsterInstance, run_id: str, step_key: str) -> dict[str, Any]:
+    """What a set's notebook yielded (its ``values`` output), read from the storage of the run
+    that executed the set. The collector cannot be asked: a batch with a failed set does not run
+    it (a failed source abandons its fan-in)."""
     from .events import StepOutputHandle
     from .storage.intermediates import ObjectStoreIntermediateStorage, run_id_root
     from .storage.object_store import FilesystemObjectStore
 
     store = FilesystemObjectStore(instance.storage_directory())
-    handle = StepOutputHandle(f"{COLLECTOR}.compute", "result")
-    for run_id in run_ids:
-        storage = ObjectStoreIntermediateStorage(store, run_id_root, run_id)
-        if storage.has_intermediate(handle):
-            value = storage.get_intermediate(None, handle)
-            return dict(value) if isinstance(value, Mapping) else {}
-    return {}
+    handle = StepOutputHandle(step_key, VALUES_OUTPUT)
+    storage = ObjectStoreIntermediateStorage(store, run_id_root, run_id)
+    if not storage.has_intermediate(handle):
+        return {}
+    value = storage.get_intermediate(None, handle)  # {"set": name, "values": {...}}
+    values = value.get("values") if isinstance(value, Mapping) else None
+    return dict(values) if isinstance(values, Mapping) else {}
 
 
 def _copy_notebooks(rows: list[BatchRow], notebook_path: str, output_dir: str) -> None:

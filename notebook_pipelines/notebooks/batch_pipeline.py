@@ -3,8 +3,9 @@
 A batch runs one notebook over N parameter sets as one pipeline: N notebook solids ``set_0`` …
 ``set_<N-1>`` (fan-out; each set's parameters are that solid's config, injected as notebook
 variables papermill style, so they are in the run config and re-execution reuses them) and a
-collector, ``collect``, whose one fan-in input receives what each successful set yielded. In a
-batch, ``nbp.yield_result(value, name)`` accepts any name: the values of a set are collected into
+collector, ``collect``, whose one fan-in input receives what every set yielded (it runs once all
+the sets have succeeded: a failed set abandons the fan-in, so the batch's table reads each set's
+own output instead). In a batch, ``nbp.yield_result(value, name)`` accepts any name: the values of a set are collected into
 one output, ``{"set": "set_3", "values": {name: value, ...}}``.
 
 Parameter sets come from a list of dicts, from a grid (a dict of lists: the product, in key order:
