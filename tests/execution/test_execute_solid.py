@@ -146,7 +146,7 @@ def test_execute_solid_unknown_input_is_an_error() -> None:
 def test_execute_solid_missing_input_is_a_config_error() -> None:
     # "b" must then come from run config (solids.add.inputs.b), which is missing
     with pytest.raises(
-        DagsterInvalidConfigError, match='Missing required config entry "solids" at the root.'
+        DagsterInvalidConfigError, match=r'Missing required config entry "solids" at the root\.'
     ):
         execute_solid(add, input_values={"a": 1})
 
