@@ -13,14 +13,16 @@ from collections.abc import Iterator
 from ..errors import DagsterInvariantViolationError, DagsterStepOutputNotFoundError
 from ..events import DagsterEvent, StepOutputHandle
 from ..plan.plan import ExecutionPlan
+from ..storage.instance import DagsterInstance
 from .contexts import PlanExecutionContext
 
 
-def parent_outputs(plan_context: PlanExecutionContext, parent_run_id: str) -> set[StepOutputHandle]:
-    """The outputs the parent run stored (written or copied), minus those of its failed steps."""
+def stored_outputs(instance: DagsterInstance, run_id: str) -> set[StepOutputHandle]:
+    """The outputs run ``run_id`` stored (written or copied), minus those of its failed steps:
+    what a re-execution of it can reuse."""
     stored: set[StepOutputHandle] = set()
     failed: set[str] = set()
-    for record in plan_context.instance.all_logs(parent_run_id):
+    for record in instance.all_logs(run_id):
         event = record.dagster_event
         if event is None:
             continue
@@ -47,7 +49,7 @@ def copy_parent_intermediates(
             "{'intermediate_storage': {'filesystem': {}}} and a persistent instance."
         )
     selected = set(plan.step_keys_to_execute)
-    available = parent_outputs(plan_context, parent_run_id)
+    available = stored_outputs(plan_context.instance, parent_run_id)
     needed: dict[StepOutputHandle, object] = {}
     for step in plan.topological_steps():
         for step_input in step.step_inputs:

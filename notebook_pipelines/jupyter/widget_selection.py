@@ -17,11 +17,11 @@ from typing import Any
 from ..definitions.pipeline import PipelineDefinition
 from ..definitions.selection import select
 from ..errors import DagsterError
-from ..events import StepOutputHandle
+from ..execution.reexecution import stored_outputs
 from ..storage.instance import DagsterInstance
 from ..storage.runs import PipelineRun
 
-__all__ = ["clauses", "preview_selection", "selection_problem", "stored_outputs"]
+__all__ = ["clauses", "preview_selection", "selection_problem"]
 
 
 def clauses(query: str) -> list[str]:
@@ -63,28 +63,6 @@ def preview_selection(query: str, run: PipelineRun | None) -> dict[str, Any]:
     if not steps:
         return {"query": query, "steps": [], "error": f"{query!r} selects no step of this run."}
     return {"query": query, "steps": steps}
-
-
-def stored_outputs(instance: DagsterInstance, run_id: str) -> set[StepOutputHandle]:
-    """The outputs run ``run_id`` stored (written or copied), minus those of its failed steps:
-    what a re-execution of it can reuse."""
-    stored: set[StepOutputHandle] = set()
-    failed: set[str] = set()
-    for record in instance.all_logs(run_id):
-        event = record.dagster_event
-        if event is None:
-            continue
-        if event.event_type_value == "STEP_FAILURE" and event.step_key:
-            failed.add(event.step_key)
-        elif event.event_type_value == "OBJECT_STORE_OPERATION":
-            data = event.event_specific_data
-            handle = getattr(data, "step_output_handle", None)
-            if handle is not None and getattr(data.op, "value", None) in (
-                "SET_OBJECT",
-                "CP_OBJECT",
-            ):
-                stored.add(handle)
-    return {h for h in stored if h.step_key not in failed}
 
 
 def selection_problem(
