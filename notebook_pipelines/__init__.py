@@ -35,6 +35,7 @@ from .config import (
     Shape,
     StringSource,
 )
+from .definitions import display as _display
 from .definitions.composite import (
     CompositeSolidDefinition,
     ConfigMapping,
@@ -248,6 +249,15 @@ def load_ipython_extension(ipython: object) -> None:
     from .jupyter.magics import load_ipython_extension as load
 
     load(ipython)
+
+
+def _load_default_renderer() -> None:
+    """What draws definitions (``to_graphviz()``, the rich display): the notebook layer's
+    graphviz module, imported on the first drawing (graphviz is loaded only then)."""
+    from .jupyter import graph  # noqa: F401  (registers itself with definitions.display)
+
+
+_display.provide_default_renderer(_load_default_renderer)
 
 
 def __getattr__(name: str) -> _typing.Any:

@@ -1,8 +1,12 @@
 """The layer map of DESIGN.md §3, enforced on the source with `ast`.
 
 Every import statement in every module under notebook_pipelines/ counts, including those inside
-functions and under `if TYPE_CHECKING:`. A module may import from a lower layer or from its own
-component (its own subpackage, or itself); the top-level `__init__.py` may import anything.
+functions and under `if TYPE_CHECKING:`, and so do the imports made by name: a string that names a
+module of the package (`"notebook_pipelines.executors.dask"`, `"notebook_pipelines.x.y:attr"`, the
+leading text of an f-string) and the first argument of `importlib.import_module(...)` or
+`__import__(...)`, relative names resolved against the module's package. A module may import from a
+lower layer or from its own component (its own subpackage, or itself); the top-level `__init__.py`
+may import anything.
 Some third-party packages may be imported only by the components that own them, so that the
 engine imports fast and runs in a plain script.
 
@@ -12,6 +16,7 @@ To change the map, amend LAYERS / THIRD_PARTY_OWNERS below (and CONTRIBUTING.md)
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +65,12 @@ SAME_LAYER_ALLOWED: set[tuple[str, str]] = {
     ("notebooks", "reconstruct"),
     # `python -m notebook_pipelines` is the command line
     ("__main__", "cli"),
+}
+
+# Strings that look like a module of the package but are not imports, (module, string): reason.
+NOT_IMPORTS: dict[tuple[str, str], str] = {
+    # the logger of what a notebook solid's notebook logs (as `nbp.get_context().log` would)
+    ("notebook_pipelines.notebooks.context", "notebook_pipelines.notebook"): "a logger name",
 }
 
 # third-party top-level package -> the modules (dotted prefixes) that alone may import it
@@ -112,6 +123,61 @@ def imports_of(source: str, module: str, is_package: bool) -> list[Import]:
     return found
 
 
+#: a whole string naming a module of the package, optionally with `:attribute`
+_MODULE_STRING = re.compile(rf"({PACKAGE}(?:\.[A-Za-z_]\w*)+)(?::[A-Za-z_][\w.]*)?")
+#: the leading text of an f-string that names a module of the package
+_MODULE_PREFIX = re.compile(rf"({PACKAGE}(?:\.[A-Za-z_]\w*)+)(?::|\.?$)")
+_IMPORT_FUNCTIONS = {"import_module", "__import__"}
+
+
+def _resolve_relative(name: str, package: str) -> str | None:
+    """`..jupyter.graph` against `notebook_pipelines.definitions` -> `notebook_pipelines.jupyter.graph`."""
+    level = len(name) - len(name.lstrip("."))
+    parts = package.split(".")
+    if level - 1 >= len(parts):
+        return None
+    base = ".".join(parts[: len(parts) - (level - 1)])
+    rest = name[level:]
+    return f"{base}.{rest}" if rest else base
+
+
+def string_imports_of(source: str, module: str, is_package: bool) -> list[Import]:
+    """Every import by name in `source`: strings naming a module of the package, and the names
+    given to `import_module` / `__import__` (relative ones resolved)."""
+    package = module if is_package else module.rpartition(".")[0]
+    found: list[Import] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            match = _MODULE_STRING.fullmatch(node.value)
+            if match:
+                found.append(Import(node.lineno, match.group(1)))
+        elif isinstance(node, ast.JoinedStr) and node.values:
+            first = node.values[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                match = _MODULE_PREFIX.match(first.value)
+                if match:
+                    found.append(Import(node.lineno, match.group(1)))
+        elif isinstance(node, ast.Call) and node.args:
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            name = node.args[0]
+            if called not in _IMPORT_FUNCTIONS or not isinstance(name, ast.Constant):
+                continue
+            if not isinstance(name.value, str) or not name.value.startswith("."):
+                continue  # absolute names are strings, seen above
+            anchor = package
+            given = node.args[1] if len(node.args) > 1 else None
+            for keyword in node.keywords:
+                if keyword.arg == "package":
+                    given = keyword.value
+            if isinstance(given, ast.Constant) and isinstance(given.value, str):
+                anchor = given.value
+            resolved = _resolve_relative(name.value, anchor)
+            if resolved is not None:
+                found.append(Import(node.lineno, resolved))
+    return [imp for imp in found if (module, imp.target) not in NOT_IMPORTS]
+
+
 def component_of(dotted: str) -> str | None:
     """`notebook_pipelines.config.field.Field` -> `config`; the bare package -> `""`."""
     parts = dotted.split(".")
@@ -129,7 +195,8 @@ def violations_in(source: str, module: str, is_package: bool, where: str) -> lis
             f"{where}:1: component {own!r} is not in the layer map (tests/test_layers.py)"
         )
         return problems
-    for imp in imports_of(source, module, is_package):
+    by_name = string_imports_of(source, module, is_package)
+    for imp in imports_of(source, module, is_package) + by_name:
         top = imp.target.split(".")[0]
         owners = THIRD_PARTY_OWNERS.get(top)
         if owners and not any(module == o or module.startswith(o + ".") for o in owners):
@@ -141,6 +208,8 @@ def violations_in(source: str, module: str, is_package: bool, where: str) -> lis
             continue
         if target == own or (own, target) in SAME_LAYER_ALLOWED:
             continue
+        if imp in by_name and target not in LAYERS:
+            continue  # a dotted name under the package that is no component (a logger's, say)
         if target == "" or target not in LAYERS:
             # `from notebook_pipelines import X` where X is a public name, not a component: it
             # goes through the top-level __init__, which imports every layer.
@@ -195,6 +264,24 @@ def test_every_module_respects_the_layer_map() -> None:
         ("from dask import delayed", "notebook_pipelines.executors.multi", False, "only"),
         ("import papermill", "notebook_pipelines.jupyter.magics", False, "only"),
         ("", "notebook_pipelines.unknown", False, "not in the layer map"),
+        # imports by name
+        ('X = "notebook_pipelines.jupyter.graph"', "notebook_pipelines.definitions.d", False, "7"),
+        ('f("notebook_pipelines.executors.a:create")', "notebook_pipelines.definitions", True, "5"),
+        ('f"notebook_pipelines.storage.x:make_{k}"', "notebook_pipelines.plan.p", False, "3"),
+        ('f"notebook_pipelines.api.{name}"', "notebook_pipelines.plan.p", False, "layer 6"),
+        (
+            'import_module("..jupyter.graph", __package__)',
+            "notebook_pipelines.definitions.d",
+            False,
+            "7",
+        ),
+        (
+            'importlib.import_module(".cli", "notebook_pipelines")',
+            "notebook_pipelines.events",
+            False,
+            "6",
+        ),
+        ('__import__("..api")', "notebook_pipelines.storage.x", False, "layer 6"),
     ],
 )
 def test_the_checker_finds_violations(
@@ -218,6 +305,13 @@ def test_the_checker_finds_violations(
         ("from .jupyter import load_ipython_extension", "notebook_pipelines", True),
         ("from ..api import execute_pipeline", "notebook_pipelines.testing.suite", False),
         ("import os, json\nfrom typing import Any", "notebook_pipelines.errors", False),
+        ('X = "notebook_pipelines.storage.keys"', "notebook_pipelines.execution.x", False),
+        ('X = "notebook_pipelines.jupyter.graph"', "notebook_pipelines.jupyter.magics", False),
+        ('log = "notebook_pipelines.check_dagster_type"', "notebook_pipelines.definitions", True),
+        ('if name.startswith("notebook_pipelines."): pass', "notebook_pipelines.config", True),
+        ('"""See notebook_pipelines.api for the API."""', "notebook_pipelines.config", True),
+        ('import_module(".in_process", __name__)', "notebook_pipelines.executors", True),
+        ('X = "notebook_pipelines.notebook"', "notebook_pipelines.notebooks.context", False),
     ],
 )
 def test_the_checker_accepts_allowed_imports(source: str, module: str, is_package: bool) -> None:

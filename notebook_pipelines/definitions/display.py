@@ -2,22 +2,19 @@
 without importing the notebook layer (dependency inversion).
 
 The notebook layer registers its renderer here when it is imported (:func:`register_renderer`).
-The first drawing asks for the default renderer module, ``notebook_pipelines.jupyter.graph``, by
-name (so an engine-only session never imports graphviz until something is drawn); if that module
-cannot be imported, :func:`to_graphviz` raises a clear error and :func:`mimebundle` returns only
-``text/plain``.
+The package's top level names how to load the default one (:func:`provide_default_renderer`: a
+function that imports the notebook layer's graphviz module), which the first drawing calls, so an
+engine-only session never imports graphviz until something is drawn and this layer names no layer
+above it; if the loader fails, :func:`to_graphviz` raises a clear error and :func:`mimebundle`
+returns only ``text/plain``.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..errors import DagsterInvariantViolationError
-
-#: The module that registers the default renderer when imported.
-DEFAULT_RENDERER_MODULE = "notebook_pipelines.jupyter.graph"
 
 
 class Renderer(Protocol):
@@ -32,6 +29,15 @@ class Renderer(Protocol):
 
 _renderer: Renderer | None = None
 _import_error: str | None = None
+#: registers the default renderer when called (set by the package's top level)
+_default_loader: Callable[[], object] | None = None
+
+
+def provide_default_renderer(loader: Callable[[], object] | None) -> None:
+    """``loader()`` registers the default renderer; it is called on the first drawing."""
+    global _default_loader, _import_error
+    _default_loader = loader
+    _import_error = None
 
 
 def register_renderer(renderer: Renderer | None) -> None:
@@ -45,13 +51,22 @@ def get_renderer() -> Renderer | None:
     """The registered renderer, importing the default one on first use; ``None`` if unavailable."""
     global _import_error
     if _renderer is None and _import_error is None:
-        try:
-            importlib.import_module(DEFAULT_RENDERER_MODULE)
-        except ImportError as exc:
-            _import_error = f"{type(exc).__name__}: {exc}"
+        loader = _default_loader
+        if loader is None:
+            _import_error = "no renderer is registered"
+        else:
+            try:
+                loader()
+            except ImportError as exc:
+                _import_error = f"{type(exc).__name__}: {exc}"
         if _renderer is None and _import_error is None:
-            _import_error = f"{DEFAULT_RENDERER_MODULE} registered no renderer"
+            _import_error = f"{_loader_name(loader)} registered no renderer"
     return _renderer
+
+
+def _loader_name(loader: object) -> str:
+    name = getattr(loader, "__qualname__", None)
+    return f"{getattr(loader, '__module__', '')}.{name}" if name else repr(loader)
 
 
 def to_graphviz(obj: Any) -> Any:

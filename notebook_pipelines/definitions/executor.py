@@ -1,7 +1,8 @@
 """Executors: how a run's steps are submitted. :class:`ExecutorDefinition` (name, config schema,
 creation function), the :class:`Executor` interface, ``@executor``, and the built-in definitions
-``in_process_executor``, ``multiprocess_executor`` and ``dask_executor`` (implemented in
-``notebook_pipelines.executors`` and bound late, see :mod:`.builtin`).
+``in_process_executor``, ``multiprocess_executor`` and ``dask_executor``: their names and config
+schemas; the executors package implements them and registers each under its name (see
+:mod:`.registry`).
 
 ``default_executors`` is the reference's list, ``[in_process_executor, multiprocess_executor]``, so
 that ``[*default_executors, dask_executor]`` (the reference's way to add Dask) keeps working. A mode
@@ -25,8 +26,8 @@ from typing import Any
 
 from ..config import Bool, ConfigError, Field, Int, Selector, String, convert_to_field
 from ..errors import DagsterInvalidDefinitionError
-from .builtin import BuiltinFactory
 from .names import check_valid_name
+from .registry import Registered
 
 
 class Executor(abc.ABC):
@@ -121,7 +122,7 @@ in_process_executor = ExecutorDefinition(
         "retries": retries_config_field(),
         "marker_to_close": Field(String, is_required=False),
     },
-    executor_creation_fn=BuiltinFactory("notebook_pipelines.executors.in_process:create"),
+    executor_creation_fn=Registered("executor", "in_process"),
     description="Runs every step in this process, one at a time, by dagster/priority.",
 )
 
@@ -132,7 +133,7 @@ multiprocess_executor = ExecutorDefinition(
         "retries": retries_config_field(),
         "start_method": Field(String, default_value="spawn", description="spawn or forkserver."),
     },
-    executor_creation_fn=BuiltinFactory("notebook_pipelines.executors.multiprocess:create"),
+    executor_creation_fn=Registered("executor", "multiprocess"),
     description="Runs steps in a pool of worker processes.",
     requirements=MULTIPROCESS_REQUIREMENTS,
 )
@@ -156,7 +157,7 @@ dask_executor = ExecutorDefinition(
         ),
         "retries": retries_config_field(),
     },
-    executor_creation_fn=BuiltinFactory("notebook_pipelines.executors.dask:create"),
+    executor_creation_fn=Registered("executor", "dask"),
     description="Runs each step as a task on a dask.distributed cluster (extra: dask).",
     requirements=MULTIPROCESS_REQUIREMENTS,
 )

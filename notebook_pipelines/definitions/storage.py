@@ -1,7 +1,7 @@
 """Where intermediate values live: :class:`SystemStorageDefinition` (the older ``storage`` key) and
 :class:`IntermediateStorageDefinition` (``intermediate_storage``), their decorators, and the
-built-in in-memory and filesystem definitions (implemented in ``notebook_pipelines.storage``, bound
-late, see :mod:`.builtin`)."""
+built-in in-memory and filesystem definitions: their names and config schemas; the storage layer
+implements them and registers each under its name (see :mod:`.registry`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 
 from ..config import Field, StringSource, convert_to_field
 from ..errors import DagsterInvalidDefinitionError
-from .builtin import BuiltinFactory
 from .names import check_valid_name
+from .registry import Registered
 
 
 class _StorageDefinition:
@@ -136,27 +136,25 @@ def _fs_config() -> dict[str, Any]:
     }
 
 
-_IMPL = "notebook_pipelines.storage.intermediates"
-
 mem_system_storage = SystemStorageDefinition(
-    "in_memory", False, None, None, BuiltinFactory(f"{_IMPL}:create_in_memory_system_storage")
+    "in_memory", False, None, None, Registered("system storage", "in_memory")
 )
 fs_system_storage = SystemStorageDefinition(
     "filesystem",
     True,
     None,
     _fs_config(),
-    BuiltinFactory(f"{_IMPL}:create_filesystem_system_storage"),
+    Registered("system storage", "filesystem"),
 )
 mem_intermediate_storage = IntermediateStorageDefinition(
-    "in_memory", False, None, None, BuiltinFactory(f"{_IMPL}:create_in_memory_intermediate_storage")
+    "in_memory", False, None, None, Registered("intermediate storage", "in_memory")
 )
 fs_intermediate_storage = IntermediateStorageDefinition(
     "filesystem",
     True,
     None,
     _fs_config(),
-    BuiltinFactory(f"{_IMPL}:create_filesystem_intermediate_storage"),
+    Registered("intermediate storage", "filesystem"),
 )
 
 default_system_storage_defs = [mem_system_storage, fs_system_storage]

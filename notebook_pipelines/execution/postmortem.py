@@ -27,7 +27,14 @@ from typing import Any
 
 from ..definitions.environment import build_environment_config
 from ..definitions.pipeline import PipelineDefinition
+from ..definitions.registry import Registered
 from ..definitions.serialization import PickleSerializationStrategy
+from ..definitions.storage import (
+    fs_intermediate_storage,
+    fs_system_storage,
+    mem_intermediate_storage,
+    mem_system_storage,
+)
 from ..errors import (
     DagsterError,
     DagsterExecutionStepNotFoundError,
@@ -500,14 +507,9 @@ def debug_step(
 #: The run's execution-plan snapshot keys written by :func:`inputs_snapshot`.
 STEP_INPUTS = "step_inputs"
 STORAGE = "intermediate_storage"
-_FS_TARGETS = frozenset(
-    f"notebook_pipelines.storage.intermediates:create_filesystem_{kind}_storage"
-    for kind in ("intermediate", "system")
-)
-_MEMORY_TARGETS = frozenset(
-    f"notebook_pipelines.storage.intermediates:create_in_memory_{kind}_storage"
-    for kind in ("intermediate", "system")
-)
+#: the creation functions of the built-in storages (named in the registry), by kind of storage
+_FS_TARGETS = frozenset(d.creation_fn for d in (fs_intermediate_storage, fs_system_storage))
+_MEMORY_TARGETS = frozenset(d.creation_fn for d in (mem_intermediate_storage, mem_system_storage))
 #: a default value is stored when it is plain JSON no longer than this
 _MAX_DEFAULT_JSON = 1000
 
@@ -580,7 +582,8 @@ def _source_entry(step_input: Any, source: Any, steps: dict[str, Any]) -> dict[s
 
 
 def _storage_entry(storage_def: Any, env: Any) -> dict[str, Any]:
-    target = getattr(storage_def.creation_fn, "target", None)
+    target = storage_def.creation_fn
+    target = target if isinstance(target, Registered) else None  # a user's may be unhashable
     if target in _FS_TARGETS:
         try:
             base_dir = _base_dir(env.storage_config, "storage")

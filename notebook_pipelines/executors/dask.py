@@ -2,8 +2,9 @@
 
 Every mode that names no executors offers it when the extra is installed: select it with
 ``execution: {dask: {config: {cluster: {local: {...}} | {existing: {address}}}}}``. Its definition,
-``dask_executor`` (re-exported here), lives in :mod:`..definitions.executor` and binds this module
-late, so that offering it imports no Dask; a mode with its own ``executor_defs`` lists it there.
+``dask_executor`` (re-exported here), lives in :mod:`..definitions.executor` and finds this module
+by name (it registers itself at the bottom; :mod:`..executors` imports it on first use), so that
+offering it imports no Dask; a mode with its own ``executor_defs`` lists it there.
 
 How a run goes:
 
@@ -81,6 +82,7 @@ except ImportError as _exc:  # pragma: no cover - exercised in a subprocess by t
         "pip install 'notebook-pipelines[dask]'"
     ) from _exc
 
+from ..definitions import registry
 from ..definitions.executor import Executor, dask_executor
 from ..errors import DagsterInvariantViolationError, serializable_error_info_from_exc_info
 from ..events import DagsterEvent, EngineEventData, EventRecord, StepFailureData
@@ -696,3 +698,6 @@ def create(init_context: Any) -> DaskExecutor:
         config.get("cluster") or {"local": {}},
         Retries.from_config(config.get("retries")),
     )
+
+
+registry.executors.register(dask_executor.name, create)

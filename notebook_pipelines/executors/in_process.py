@@ -7,7 +7,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from ..definitions.executor import Executor
+from ..definitions import registry
+from ..definitions.executor import Executor, in_process_executor
 from ..events import DagsterEvent, EngineEventData
 from ..execution.contexts import PlanExecutionContext
 from ..execution.loop import inner_plan_execution_iterator
@@ -53,3 +54,6 @@ def create(init_context: Any) -> InProcessExecutor:
     return InProcessExecutor(
         Retries.from_config(config.get("retries")), config.get("marker_to_close")
     )
+
+
+registry.executors.register(in_process_executor.name, create)

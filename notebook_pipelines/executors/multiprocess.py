@@ -45,7 +45,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..config.result import ConfigError
-from ..definitions.executor import Executor
+from ..definitions import registry
+from ..definitions.executor import Executor, multiprocess_executor
 from ..errors import (
     DagsterInvalidConfigError,
     DagsterInvariantViolationError,
@@ -431,3 +432,6 @@ def create(init_context: Any) -> MultiprocessExecutor:
         int(config.get("max_concurrent") or 0),
         start_method,
     )
+
+
+registry.executors.register(multiprocess_executor.name, create)

@@ -37,6 +37,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..definitions import registry
 from ..definitions.serialization import _PICKLE_REFUSALS, SerializationStrategy
 from ..errors import (
     DagsterCorruptIntermediateError,
@@ -516,3 +517,10 @@ def unpicklable_output_message(handle: StepOutputHandle, error: BaseException) -
         "run_config={'intermediate_storage': {'in_memory': {}}}, or make it a resource "
         "(@resource, listed in the solid's required_resource_keys) that the solids use."
     )
+
+
+# The built-in storage definitions (definitions/storage.py) find their implementations here by name.
+registry.intermediate_storages.register("in_memory", create_in_memory_intermediate_storage)
+registry.intermediate_storages.register("filesystem", create_filesystem_intermediate_storage)
+registry.system_storages.register("in_memory", create_in_memory_system_storage)
+registry.system_storages.register("filesystem", create_filesystem_system_storage)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 import pytest
@@ -91,7 +92,7 @@ def test_without_renderer_to_graphviz_is_a_clear_error_and_display_is_text(
 ) -> None:
     monkeypatch.setattr(display, "_renderer", None)
     monkeypatch.setattr(display, "_import_error", None)
-    monkeypatch.setattr(display, "DEFAULT_RENDERER_MODULE", "notebook_pipelines.no_such_module")
+    monkeypatch.setattr(display, "_default_loader", lambda: import_module("no_such_module"))
     with pytest.raises(DagsterInvariantViolationError, match="apt-get install graphviz"):
         nested.to_graphviz()
     with pytest.raises(DagsterInvariantViolationError, match="no_such_module"):
