@@ -49,8 +49,7 @@ TIMED = (
 
 
 def environment(no_bytecode: bool) -> dict[str, str]:
-    env = harness.clean_env()
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = harness.clean_env()  # without PYTHONDONTWRITEBYTECODE
     if no_bytecode:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env

@@ -87,9 +87,13 @@ def peer_cell(samples: list[float] | None, ours: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--peer-reps", type=int, default=1)
+    parser.add_argument(
+        "--peer-reps", type=int, default=None, help="runs per peer (default: --reps; 0: no peers)"
+    )
     parser.add_argument("--dagster1-start-methods", default="spawn,forkserver")
     args = parser.parse_args()
+    if args.peer_reps is None:
+        args.peer_reps = args.reps  # like with like: as many runs, and their median, for each
     ours = {name: measure(name, args.reps) for name in TARGETS}
     # (header, figures) per peer column; a peer that is absent or fails keeps its column as n/m.
     columns: list[tuple[str, dict[str, list[float]]]] = []

@@ -1,8 +1,8 @@
 """Timing harness shared by bench_engine.py and the peers' scripts (standard library only).
 
 Every engine is measured the same way: the workloads below, built once outside the timing, then
-executed `reps` times (more for workloads faster than MIN_TOTAL_S in all, fewer when a workload
-exceeds its time budget; always at least once); we report the median.
+executed `reps` times, the same number for every engine (fewer only when a workload exceeds its
+time budget; always at least once; the table says how many); we report the median.
 While a workload is timed, file descriptor 2 (stderr) points at a temporary file, so no console
 log output reaches the terminal or costs terminal time; the number of bytes that landed there is
 reported, which shows whether the engine's console logger was really quiet.
@@ -214,18 +214,13 @@ def measure(
     )
 
 
-MIN_TOTAL_S = 0.5  # fast workloads repeat (up to MAX_REPS) until they have run this long
-MAX_REPS = 200
-
-
 def _more(samples: list[float], reps: int, budget_s: float) -> bool:
-    """Whether to time one more run: `reps` runs (more for fast workloads) within the budget."""
+    """Whether to time one more run: `reps` runs, as many for every engine, within the budget."""
     if not samples:
         return True
-    spent = sum(samples)
-    if spent + samples[-1] > budget_s:
+    if sum(samples) + samples[-1] > budget_s:
         return False
-    return len(samples) < reps or (spent < MIN_TOTAL_S and len(samples) < MAX_REPS)
+    return len(samples) < reps
 
 
 def run_workloads(
@@ -293,9 +288,11 @@ def import_time(python: str, module: str, runs: int = 7) -> dict[str, float]:
 
 
 def clean_env() -> dict[str, str]:
-    """The environment for a measured subprocess: no DAGSTER_HOME, no inherited PYTHONPATH."""
+    """The environment for a measured subprocess, ours and the peers' alike: no DAGSTER_HOME, no
+    inherited PYTHONPATH, and no PYTHONDONTWRITEBYTECODE (set on some machines: without the
+    bytecode cache every import compiles, which is not what users see)."""
     env = dict(os.environ)
-    for key in ("DAGSTER_HOME", "PYTHONPATH", "PYTHONSTARTUP"):
+    for key in ("DAGSTER_HOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONDONTWRITEBYTECODE"):
         env.pop(key, None)
     return env
 
