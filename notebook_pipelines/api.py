@@ -1,19 +1,25 @@
 """The execution API (layer 6): ``execute_pipeline`` and its iterator, re-execution, and executing
-solids on their own or within a pipeline — the reference's names, parameters and semantics."""
+solids on their own or within a pipeline — the reference's names, parameters and semantics.
+
+One spine serves every one of them: the call's arguments are checked (preset, tags, selection),
+then resolved once into a :class:`~.execution.request.RunRequest` — executor, storages, instance,
+what the executor receives, the steps and parent of a re-execution — whose run config is validated
+exactly once, so the user's config functions run once per run; :func:`~.execution.prepared.prepare_run`
+makes it a run in the instance. This module adds only what needs the layers above the engine:
+refusing a run while ``__main__`` is being imported, and making a pipeline reconstructable."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .definitions.dependency import DependencyDefinition, SolidInvocation
-from .definitions.environment import EnvironmentConfig, build_environment_config
-from .definitions.executor import ExecutorRequirement
+from .definitions.environment import build_environment_config
+from .definitions.executor import ExecutorDefinition
 from .definitions.io import OutputDefinition
 from .definitions.mode import ModeDefinition
 from .definitions.pipeline import PipelineDefinition, dependencies_of
 from .definitions.selection import select
-from .definitions.snapshot import pipeline_snapshot
 from .definitions.solid import SolidDefinition
 from .errors import (
     DagsterInvalidDefinitionError,
@@ -23,15 +29,14 @@ from .errors import (
     DagsterUnmetExecutorRequirementsError,
 )
 from .events import DagsterEvent
-from .execution.contexts import PlanExecutionContext
-from .execution.observers import RunStart, observed, session_defaults
-from .execution.postmortem import inputs_snapshot
+from .execution.observers import session_defaults
+from .execution.prepared import PreparedRun, prepare_run
+from .execution.request import resolve_run_request
 from .execution.results import (
     CompositeSolidExecutionResult,
     PipelineExecutionResult,
     SolidExecutionResult,
 )
-from .execution.run import execute_run_iterator
 from .executors.bootstrap import refuse_run_while_importing_main
 from .plan.plan import ExecutionPlan
 from .reconstruct import ReconstructablePipeline, make_reconstructable
@@ -262,68 +267,7 @@ def execute_solid_within_pipeline(
     )[solid_name]
 
 
-# --- internals ---------------------------------------------------------------------------------
-
-
-class _PreparedRun:
-    """A run created in the instance, ready to execute."""
-
-    def __init__(
-        self,
-        pipeline_def: PipelineDefinition,
-        pipeline_run: PipelineRun,
-        instance: DagsterInstance,
-        env: EnvironmentConfig,
-        plan: ExecutionPlan,
-        fit: _ExecutorFit,
-    ):
-        self.pipeline_def = pipeline_def
-        self.pipeline_run = pipeline_run
-        self.instance = instance
-        self.env = env
-        self.plan = plan
-        self.fit = fit
-        self.context: PlanExecutionContext | None = None
-
-    def _ready(self, context: PlanExecutionContext) -> None:
-        self.context = context
-
-    def iterate(self, raise_on_error: bool) -> Iterator[DagsterEvent]:
-        return execute_run_iterator(
-            self.pipeline_def,
-            self.pipeline_run,
-            self.instance,
-            self.env,
-            self.plan,
-            raise_on_error,
-            self._ready,
-            pipeline=self.fit.pipeline,
-            notices=self.fit.notices,
-        )
-
-    def execute(self, raise_on_error: bool) -> PipelineExecutionResult:
-        events = list(self.iterate(raise_on_error))
-        return PipelineExecutionResult(
-            self.pipeline_def, self.pipeline_run.run_id, events, self._read_output, self.instance
-        )
-
-    def execute_observed(self, raise_on_error: bool) -> PipelineExecutionResult:
-        """:meth:`execute`, with the session's run observers told (see :mod:`.observers`)."""
-        start = RunStart(
-            pipeline=self.fit.given, run_id=self.pipeline_run.run_id, instance=self.instance
-        )
-        with observed(start) as box:
-            result = self.execute(raise_on_error)
-            box.append(result)
-        return result
-
-    def _read_output(self, dagster_type: Any, handle: Any) -> Any:
-        if self.context is None:
-            raise DagsterInvariantViolationError(
-                f"Run {self.pipeline_run.run_id} failed before its storage was ready; it has no "
-                "outputs."
-            )
-        return self.context.intermediate_storage.get_intermediate(dagster_type, handle)
+# --- internals: each call resolved once (execution/request.py), then run (execution/prepared.py)
 
 
 def _pipeline_def(pipeline: Any) -> PipelineDefinition:
@@ -424,32 +368,24 @@ def _prepare_run(
     solid_selection: Sequence[str] | None,
     instance: DagsterInstance | None,
     session: bool = False,
-) -> _PreparedRun:
+) -> PreparedRun:
     refuse_run_while_importing_main()
     pipeline_def = _pipeline_def(pipeline)
     run_config, mode, run_tags, solid_selection = _resolve_args(
         pipeline_def, run_config, mode, preset, tags, solid_selection
     )
-    full_def = pipeline_def
-    pipeline_def = pipeline_def.subset_for_execution(solid_selection)
-    mode_def = pipeline_def.get_mode_definition(mode)
-    env = build_environment_config(pipeline_def, run_config, mode_def)
-    fit = _fit_executor(
-        pipeline, full_def, pipeline_def, mode_def, run_config, env, instance, session
+    subset = pipeline_def.subset_for_execution(solid_selection)
+    request = resolve_run_request(
+        pipeline,
+        subset,
+        subset.get_mode_definition(mode),
+        run_config,
+        run_tags,
+        instance,
+        _reconstruct(pipeline, pipeline_def),
+        session=session_defaults() if session else None,
     )
-    run_config, env, instance = fit.run_config, fit.env, fit.instance
-    plan = ExecutionPlan.build(pipeline_def, env)
-    pipeline_run = instance.create_run(
-        pipeline_def.name,
-        run_config=run_config,
-        mode=mode_def.name,
-        solid_selection=pipeline_def.solid_selection,
-        solids_to_execute=pipeline_def.solids_to_execute,
-        tags=run_tags,
-        execution_plan_snapshot=_plan_snapshot(plan, mode_def),
-        pipeline_snapshot=pipeline_snapshot(pipeline_def),
-    )
-    return _PreparedRun(pipeline_def, pipeline_run, instance, env, plan, fit)
+    return prepare_run(request)
 
 
 def _prepare_reexecution(
@@ -461,7 +397,7 @@ def _prepare_reexecution(
     preset: str | None,
     tags: Mapping[str, Any] | None,
     instance: DagsterInstance | None,
-) -> _PreparedRun:
+) -> PreparedRun:
     refuse_run_while_importing_main()
     defaults = session_defaults()
     persist_for_session = False
@@ -479,117 +415,64 @@ def _prepare_reexecution(
             f"No parent run with id {parent_run_id} in the instance.", invalid_run_id=parent_run_id
         )
     pipeline_def = _pipeline_def(pipeline)
-    full_def = pipeline_def
     run_config, mode, run_tags, _ = _resolve_args(
         pipeline_def, run_config, mode, preset, tags, None
     )
+    subset = pipeline_def
     if parent.solid_selection is not None:
-        pipeline_def = pipeline_def.subset_for_execution(list(parent.solid_selection))
-    mode_def = pipeline_def.get_mode_definition(mode or parent.mode)
-    env = build_environment_config(pipeline_def, run_config, mode_def)
-    fit = _fit_executor(
-        pipeline,
-        full_def,
-        pipeline_def,
-        mode_def,
-        run_config,
-        env,
-        instance,
-        session=True,
-        persist_for_session=persist_for_session,
-    )
-    run_config, env = fit.run_config, fit.env
-    step_keys: list[str] | None = None
-    if step_selection is not None:
-        parent_deps = (parent.execution_plan_snapshot or {}).get("step_deps")
-        if parent_deps is None:
-            raise DagsterInvariantViolationError(
-                f"Run {parent_run_id} has no stored execution plan to select steps from."
-            )
-        deps = {k: set(v) for k, v in parent_deps.items()}
-        chosen = select(list(step_selection), deps, what="step")
-        # in the order of the selection, clause by clause: the run follows it within a level
-        step_keys = []
-        seen: set[str] = set()
-        for clause in step_selection:
-            picked = select([clause], deps, what="step") if len(step_selection) > 1 else chosen
-            for key in parent_deps:
-                if key in picked and key not in seen:
-                    seen.add(key)
-                    step_keys.append(key)
-    plan = ExecutionPlan.build(pipeline_def, env, step_keys)
-    root_run_id = parent.root_run_id or parent.run_id
+        subset = pipeline_def.subset_for_execution(list(parent.solid_selection))
     run_tags = {
         **run_tags,
         "dagster/parent_run_id": parent.run_id,
-        "dagster/root_run_id": root_run_id,
+        "dagster/root_run_id": parent.root_run_id or parent.run_id,
     }
-    pipeline_run = instance.create_run(
-        pipeline_def.name,
-        run_config=run_config,
-        mode=mode_def.name,
-        solid_selection=pipeline_def.solid_selection,
-        solids_to_execute=pipeline_def.solids_to_execute,
-        step_keys_to_execute=step_keys,
-        tags=run_tags,
-        root_run_id=root_run_id,
-        parent_run_id=parent.run_id,
-        execution_plan_snapshot=_plan_snapshot(plan, mode_def),
-        pipeline_snapshot=pipeline_snapshot(pipeline_def),
+    request = resolve_run_request(
+        pipeline,
+        subset,
+        subset.get_mode_definition(mode or parent.mode),
+        run_config,
+        run_tags,
+        instance,
+        _reconstruct(pipeline, pipeline_def),
+        persist_intermediates=persist_for_session,
+        step_keys=_selected_steps(parent, step_selection),
+        parent_run=parent,
     )
-    return _PreparedRun(pipeline_def, pipeline_run, instance, env, plan, fit)
+    return prepare_run(request)
 
 
-class _ExecutorFit:
-    """What the chosen executor needs of the run, provided: a reconstructable pipeline,
-    persistent intermediates, a non-ephemeral instance — and notices saying what was changed."""
-
-    def __init__(
-        self,
-        pipeline: Any,
-        run_config: dict[str, Any],
-        env: EnvironmentConfig,
-        instance: DagsterInstance,
-        notices: list[str],
-        given: Any = None,
-    ):
-        self.pipeline = pipeline
-        #: what the caller passed (the whole pipeline, not the subset that runs)
-        self.given = given
-        self.run_config = run_config
-        self.env = env
-        self.instance = instance
-        self.notices = notices
-
-
-def _fit_executor(
-    pipeline: Any,
-    full_def: PipelineDefinition,
-    pipeline_def: PipelineDefinition,
-    mode_def: ModeDefinition,
-    run_config: Mapping[str, Any],
-    env: EnvironmentConfig,
-    instance: DagsterInstance | None,
-    session: bool = False,
-    persist_for_session: bool = False,
-) -> _ExecutorFit:
-    run_config = dict(run_config)
-    executor_def = mode_def.executor_def_named(env.execution_name)
-    needs = executor_def.requirements
-    notices: list[str] = []
-    defaults = session_defaults() if session and instance is None else None
-    if defaults is not None:
-        instance = defaults.instance()
-        notices.append(
-            "No instance was given: this session keeps the run in its instance at "
-            f"{instance.root_directory}."
+def _selected_steps(
+    parent: PipelineRun, step_selection: Sequence[str] | None
+) -> tuple[str, ...] | None:
+    """The steps of ``parent``'s stored plan that ``step_selection`` selects, in its order."""
+    if step_selection is None:
+        return None
+    parent_deps = (parent.execution_plan_snapshot or {}).get("step_deps")
+    if parent_deps is None:
+        raise DagsterInvariantViolationError(
+            f"Run {parent.run_id} has no stored execution plan to select steps from."
         )
-        if defaults.persist_intermediates:
-            env = _persist_intermediates(pipeline_def, mode_def, run_config, env, notices)
-    elif session and persist_for_session:
-        env = _persist_intermediates(pipeline_def, mode_def, run_config, env, notices)
-    target: Any = pipeline_def
-    if ExecutorRequirement.RECONSTRUCTABLE_PIPELINE in needs:
+    deps = {k: set(v) for k, v in parent_deps.items()}
+    chosen = select(list(step_selection), deps, what="step")
+    # in the order of the selection, clause by clause: the run follows it within a level
+    step_keys: list[str] = []
+    seen: set[str] = set()
+    for clause in step_selection:
+        picked = select([clause], deps, what="step") if len(step_selection) > 1 else chosen
+        for key in parent_deps:
+            if key in picked and key not in seen:
+                seen.add(key)
+                step_keys.append(key)
+    return tuple(step_keys)
+
+
+def _reconstruct(
+    pipeline: Any, full_def: PipelineDefinition
+) -> Callable[[ExecutorDefinition, PipelineDefinition], Any]:
+    """What an executor running steps in other processes receives for the (subset) pipeline: the
+    caller's reconstructable pipeline, or one made for ``full_def``, narrowed to the subset."""
+
+    def reconstruct(executor_def: ExecutorDefinition, subset: PipelineDefinition) -> Any:
         recon = pipeline if isinstance(pipeline, ReconstructablePipeline) else None
         if recon is None:
             try:
@@ -600,63 +483,9 @@ def _fit_executor(
                     f'must rebuild pipeline "{full_def.name}" from its code, and it cannot be '
                     f"rebuilt: {exc}"
                 ) from exc
-        target = recon.subset_for_execution(pipeline_def.solid_selection)
-    if ExecutorRequirement.PERSISTENT_INTERMEDIATES in needs:
-        storage_def = (
-            mode_def.system_storage_def_named(env.storage_name)
-            if env.storage_kind == "storage"
-            else mode_def.intermediate_storage_def_named(env.storage_name)
-        )
-        if not storage_def.is_persistent:
-            run_config.pop("storage", None)
-            run_config["intermediate_storage"] = {"filesystem": {}}
-            env = build_environment_config(pipeline_def, run_config, mode_def)
-            notices.append(
-                f'The "{executor_def.name}" executor passes values between processes, so this run '
-                f'uses filesystem intermediates instead of "{storage_def.name}".'
-            )
-    if instance is None:
-        if ExecutorRequirement.NON_EPHEMERAL_INSTANCE in needs:
-            instance = DagsterInstance.local_temp()
-            notices.append(
-                f'No instance was given and the "{executor_def.name}" executor needs one its '
-                f"processes share: using a local temporary instance in {instance.root_directory} "
-                "(removed when this process exits)."
-            )
-        else:
-            instance = DagsterInstance.ephemeral()
-    return _ExecutorFit(target, run_config, env, instance, notices, given=pipeline)
+        return recon.subset_for_execution(subset.solid_selection)
 
-
-def _persist_intermediates(
-    pipeline_def: PipelineDefinition,
-    mode_def: ModeDefinition,
-    run_config: dict[str, Any],
-    env: EnvironmentConfig,
-    notices: list[str],
-) -> EnvironmentConfig:
-    """Session runs keep their outputs on disk (so they can be re-executed) when the run config
-    chooses no storage and the mode has the filesystem intermediate storage."""
-    if "storage" in run_config or "intermediate_storage" in run_config:
-        return env
-    if "filesystem" not in {d.name for d in mode_def.intermediate_storage_defs}:
-        return env
-    run_config["intermediate_storage"] = {"filesystem": {}}
-    notices.append(
-        "The run's outputs are stored on disk under the instance so that it can be re-executed "
-        "(choose a storage in the run config, or pass instance=, to do otherwise)."
-    )
-    return build_environment_config(pipeline_def, run_config, mode_def)
-
-
-def _plan_snapshot(plan: ExecutionPlan, mode_def: ModeDefinition) -> dict[str, Any]:
-    """The run's stored plan: each step's upstream steps (``step_deps``, for step selection in a
-    re-execution), and where each step's inputs come from and where the run keeps its values (for
-    ``load_step_inputs`` with no definition in the process: :func:`.postmortem.inputs_snapshot`)."""
-    return {
-        "step_deps": {s.key: sorted(s.upstream_step_keys) for s in plan.steps},
-        **inputs_snapshot(plan, mode_def),
-    }
+    return reconstruct
 
 
 def _value_solid(name: str, value: Any) -> SolidDefinition:

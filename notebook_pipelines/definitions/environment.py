@@ -19,7 +19,7 @@ from ..errors import (
 )
 from .composite import CompositeSolidDefinition
 from .configured import resolve_configured
-from .run_config_schema import run_config_schema, solid_fields
+from .run_config_schema import run_config_schema, solid_fields, storage_key
 
 if TYPE_CHECKING:
     from .graph import Graph
@@ -85,8 +85,7 @@ def build_environment_config(
         f'executor "{execution_name}"',
         ("root", "execution", execution_name, "config"),
     )
-    only_storage = "storage" in run_config and "intermediate_storage" not in run_config
-    storage_kind = "storage" if only_storage else "intermediate_storage"
+    storage_kind = storage_key(run_config)
     storage_name, storage_config = _selected(value[storage_kind])
     storage_def = (
         mode_def.system_storage_def_named(storage_name)

@@ -9,10 +9,15 @@
     intermediate_storage: {<storage>: {config: ...}}
 
 The schema is built once per pipeline and mode and cached on the pipeline.
+
+:func:`selector_choice` and :func:`storage_key` read, from a raw (not yet validated) run config,
+which executor and which storage validation will choose — what a run request is resolved from
+before its run config is validated, once (:mod:`..execution.request`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..config import Array, Field, Selector, Shape
@@ -31,7 +36,7 @@ def run_config_schema(pipeline_def: PipelineDefinition, mode_def: ModeDefinition
     if schema is None:
         schema = Shape(
             {
-                "execution": _selector_field(mode_def.executor_defs, "in_process"),
+                "execution": _selector_field(mode_def.executor_defs, EXECUTION_DEFAULT),
                 "loggers": Field(
                     Shape(
                         {
@@ -51,9 +56,9 @@ def run_config_schema(pipeline_def: PipelineDefinition, mode_def: ModeDefinition
                     )
                 ),
                 "solids": Field(Shape(solid_fields(pipeline_def.graph))),
-                "storage": _selector_field(mode_def.system_storage_defs, "in_memory"),
+                "storage": _selector_field(mode_def.system_storage_defs, STORAGE_DEFAULT),
                 "intermediate_storage": _selector_field(
-                    mode_def.intermediate_storage_defs, "in_memory"
+                    mode_def.intermediate_storage_defs, STORAGE_DEFAULT
                 ),
             }
         )
@@ -121,10 +126,50 @@ def _config_shape(config_field: Field | None) -> Shape:
     return Shape({"config": config_field}) if config_field is not None else Shape({})
 
 
-def _selector_field(defs: list[Any], default_name: str) -> Field:
-    choices = {d.name: Field(_config_shape(d.config_field)) for d in defs}
+EXECUTION_DEFAULT = "in_process"
+STORAGE_DEFAULT = "in_memory"
+
+
+def storage_key(run_config: Mapping[str, Any]) -> str:
+    """Which top-level key chooses the run's storage: ``storage`` (the older one) when only it is
+    given, else ``intermediate_storage``."""
+    only_storage = "storage" in run_config and "intermediate_storage" not in run_config
+    return "storage" if only_storage else "intermediate_storage"
+
+
+def selector_choice(raw: Any, defs: Sequence[Any], default_name: str) -> Any | None:
+    """The definition (of ``defs``) a top-level selector entry ``raw`` of a raw run config chooses,
+    as validation will (``None``/absent: the field's default); ``None`` when validation will reject
+    the entry (malformed, unknown name, no default), so that its error says why."""
+    if raw is None:
+        default = _default_choice(defs, default_name)
+        return None if default is None else _named(defs, default)
+    if not isinstance(raw, Mapping):
+        return None
+    if not raw:
+        return defs[0] if len(defs) == 1 else None
+    names = list(raw)
+    if len(names) != 1:
+        return None
+    return _named(defs, names[0])
+
+
+def _named(defs: Sequence[Any], name: Any) -> Any | None:
+    return next((d for d in defs if d.name == name), None)
+
+
+def _default_choice(defs: Sequence[Any], default_name: str) -> str | None:
     names = [d.name for d in defs]
     chosen = default_name if default_name in names else (names[0] if len(names) == 1 else None)
-    if chosen is not None and not choices[chosen].is_required:
+    definition = _named(defs, chosen)
+    if definition is None or Field(_config_shape(definition.config_field)).is_required:
+        return None
+    return chosen
+
+
+def _selector_field(defs: list[Any], default_name: str) -> Field:
+    choices = {d.name: Field(_config_shape(d.config_field)) for d in defs}
+    chosen = _default_choice(defs, default_name)
+    if chosen is not None:
         return Field(Selector(choices), default_value={chosen: {}})
     return Field(Selector(choices))

@@ -26,7 +26,12 @@ from notebook_pipelines import (
 )
 from notebook_pipelines.config import ConfigTypeKind, Shape, validate_config
 from notebook_pipelines.definitions.executor import dask_available
-from notebook_pipelines.definitions.run_config_schema import run_config_schema
+from notebook_pipelines.definitions.run_config_schema import (
+    EXECUTION_DEFAULT,
+    run_config_schema,
+    selector_choice,
+    storage_key,
+)
 
 
 class Opaque:
@@ -299,3 +304,22 @@ def test_a_subset_schema_has_only_the_selected_solids() -> None:
     assert set(solids) == {"adder"}
     # adder lost its upstream, so its input x is now configurable (and required)
     assert entry(schema_of(subset), "solids", "adder", "inputs", "x").is_required
+
+
+def test_selector_choice_reads_a_raw_entry_as_validation_will() -> None:
+    executors = ModeDefinition().executor_defs
+
+    def chosen(raw: Any) -> str | None:
+        return getattr(selector_choice(raw, executors, EXECUTION_DEFAULT), "name", None)
+
+    assert chosen(None) == "in_process"  # absent or None: the default
+    assert chosen({"multiprocess": {"config": {"max_concurrent": 2}}}) == "multiprocess"
+    assert chosen({"multiprocess": None}) == "multiprocess"
+    # what validation rejects is not chosen: it is left to the validation's error
+    for malformed in ({}, {"nowhere": {}}, {"in_process": {}, "multiprocess": {}}, "in_process"):
+        assert chosen(malformed) is None
+    only = [in_process_executor]
+    assert selector_choice({}, only, EXECUTION_DEFAULT) is in_process_executor
+    assert storage_key({"storage": {"filesystem": {}}}) == "storage"
+    assert storage_key({"storage": {}, "intermediate_storage": {}}) == "intermediate_storage"
+    assert storage_key({}) == "intermediate_storage"
