@@ -7,6 +7,7 @@ Layout of an instance folder (the home, ``$NOTEBOOK_PIPELINES_HOME``, default
     instance.yaml            what the instance is made of (written on first use, then only read)
     history/runs.db          runs (SQLite, WAL: also runs.db-wal, runs.db-shm)
     history/events.db        event records of every run (SQLite, WAL)
+    history/.disk-reserve    1 MiB held back for a full disk (:mod:`.disk_reserve`)
     storage/<run_id>/        intermediates/, files/, compute_logs/ of each run
 
 ``instance.yaml`` records the format version, the release that created it, and for each storage

@@ -51,6 +51,7 @@ from typing import Any
 from ..errors import DagsterInvariantViolationError
 from ..events import DagsterEventType, EventRecord
 from .compute_logs import ComputeLogManager
+from .disk_reserve import DiskReserve
 from .event_log import EventLogStorage, InMemoryEventLogStorage
 from .home import HOME_ENV_VAR, InstanceRef
 from .keys import check_key_part
@@ -153,6 +154,7 @@ class DagsterInstance:
         self._read_only = False
         # runs whose events met a full disk: run id -> whether FAILURE is stored for it yet
         self._disk_full_runs: dict[str, bool] = {}
+        self._reserve: DiskReserve | None = None  # space for that moment (persistent, writable)
 
     @classmethod
     def ephemeral(cls, tempdir: str | os.PathLike[str] | None = None) -> DagsterInstance:
@@ -240,6 +242,8 @@ class DagsterInstance:
         instance._read_only = read_only
         if read_only:  # a read-only history is shown as it is: nothing can be marked
             return instance
+        instance._reserve = DiskReserve(os.path.dirname(layout.runs_db))
+        instance._reserve.hold()
         try:
             mark_dead_runs(instance)
         except BaseException:
@@ -519,12 +523,23 @@ class DagsterInstance:
         from ..errors import DagsterStorageError
 
         for pending in [r for r, done in self._disk_full_runs.items() if not done]:
-            try:
-                if self._run_storage.has_run(pending):
-                    self._run_storage.update_run_status(pending, PipelineRunStatus.FAILURE)
-                self._disk_full_runs[pending] = True
-            except DagsterStorageError:
-                pass  # still full: retried with the next event, and at dispose()
+            for last_try in (False, True):
+                try:
+                    if self._run_storage.has_run(pending):
+                        self._run_storage.update_run_status(pending, PipelineRunStatus.FAILURE)
+                    self._disk_full_runs[pending] = True
+                    break
+                except DagsterStorageError:
+                    # still full: give back the reserve and try once more (then the records kept
+                    # in memory are written too); else retried with the next event and at dispose
+                    if last_try or self._reserve is None or not self._reserve.release():
+                        break
+                    flush = getattr(self._event_storage, "flush", None)  # a buffering storage
+                    try:
+                        if flush is not None:
+                            flush()
+                    except DagsterStorageError:
+                        pass  # what does not fit stays in memory, as before
 
     # --- life cycle -------------------------------------------------------------------------------
 
@@ -538,6 +553,8 @@ class DagsterInstance:
             self._subscribers = ()
         if self._disk_full_runs:  # a last try: space may have returned
             self._retry_failing_runs()
+            if self._reserve is not None:
+                self._reserve.hold()  # room again for the next full disk, if there is room now
         self._run_storage.dispose()
         self._event_storage.dispose()
 

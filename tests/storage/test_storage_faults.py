@@ -191,10 +191,19 @@ def test_a_disk_that_fills_during_a_step_loses_no_event_and_fails_the_run(
     assert "the disk is full" in warning
     assert instance.event_log_storage.path in warning  # type: ignore[attr-defined]
     assert "disk I/O error" not in warning and "writable" not in warning
-    assert instance.event_log_storage.disk_full_error is not None  # type: ignore[attr-defined]
+    # the reserve's room took the records kept in memory: nothing waits any more
+    assert instance.event_log_storage.disk_full_error is None  # type: ignore[attr-defined]
 
-    filler.unlink()  # space returns: what was kept in memory is written, the run marked failed
+    # at once, with the disk still full: the instance gave back its reserve (history/.disk-reserve)
+    # to mark the run failed and write what it kept in memory
+    assert not (small_tmpfs / "home" / "history" / ".disk-reserve").exists()
+    assert instance.get_run_by_id(result.run_id).status == PipelineRunStatus.FAILURE  # type: ignore[union-attr]
+    lines = [r.user_message for r in instance.all_logs(result.run_id) if r.dagster_event is None]
+    assert lines[-200:] == [f"line {i}" for i in range(200)]
+
+    filler.unlink()  # space returns: the reserve is taken again
     instance.dispose()
+    assert (small_tmpfs / "home" / "history" / ".disk-reserve").stat().st_size > 0
     reopened = DagsterInstance.from_ref(instance.get_ref())
     assert reopened.get_run_by_id(result.run_id).status == PipelineRunStatus.FAILURE  # type: ignore[union-attr]
     stored = reopened.all_logs(result.run_id)
