@@ -20,7 +20,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 # the lock: every package of the extras below, and the set-up's tools (requirements/tools.in)
 LOCK   := requirements/lock.txt
-EXTRAS := test,dask,lab
+EXTRAS := test,dask,lab,postgres,s3
 TOOLS  := .venv-tools
 LATEST := .venv-latest
 EXAMPLES := examples/hello_pipeline.py examples/notebook_solid.py examples/notebook_batch.py
