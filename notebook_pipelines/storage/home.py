@@ -12,7 +12,44 @@ Layout of an instance folder (the home, ``$NOTEBOOK_PIPELINES_HOME``, default
 
 ``instance.yaml`` records the format version, the release that created it, and for each storage
 its kind (``sqlite``), its file (relative to the folder, or absolute) and its schema version.
-The storage paths are read back, so they may be edited to move a database. A file written by a
+The storage paths are read back, so they may be edited to move a database.
+
+**Choosing the parts** (a team's shared history). Each part has its own top-level section; a
+missing section is the default (the SQLite files and the folder's own ``storage/<run_id>/``)::
+
+    instance_version: 1
+    run_storage:                     # default: {kind: sqlite, path: history/runs.db}
+      kind: postgres                 # sqlite | postgres
+      config:
+        url: postgresql://pipelines@db.example.org:5432/pipelines   # no password here
+        password: {env: PG_PASSWORD}                                # read from the environment
+        # schema: notebook_pipelines  (optional: a PostgreSQL schema; default "public")
+    event_log_storage:               # default: {kind: sqlite, path: history/events.db}
+      kind: postgres
+      config:
+        url: postgresql://pipelines@db.example.org:5432/pipelines
+        password: {env: PG_PASSWORD}
+    intermediates:                   # default: the folder's storage/<run_id>/intermediates
+      url: s3://bucket/prefix        # an fsspec URL (file://, s3://, memory:// ...)
+      storage_options: {key: {env: AWS_ACCESS_KEY_ID}, secret: {env: AWS_SECRET_ACCESS_KEY}}
+    compute_logs:                    # default: the folder's storage/<run_id>/compute_logs
+      url: s3://bucket/logs
+      storage_options: {...}
+
+- ``kind`` names the implementation; ``sqlite`` keeps ``path`` (and ``schema_version``) at the
+  section's top level as before; every other kind reads its settings from ``config``.
+- **Secrets come from the environment**: anywhere inside a section, a mapping ``{env: NAME}``
+  stands for the value of the environment variable ``NAME`` (:func:`resolve_env`; a missing one
+  is a :class:`~notebook_pipelines.errors.DagsterInstanceError` naming the variable and the
+  file). The resolved values are used to connect and nothing else: they are never written to
+  ``instance.yaml``, to runs, to events or to messages (a URL in a message has its password
+  removed: :func:`redact_url`).
+- A folder is still needed with PostgreSQL storages: it holds ``instance.yaml``, the disk reserve
+  and (unless ``intermediates``/``compute_logs`` point elsewhere) the runs' files. An
+  :class:`InstanceRef` is that folder, so worker processes open the same parts.
+- Only the parts named are changed; the ``intermediates`` and ``compute_logs`` sections are read
+  by :mod:`.object_store` (:func:`section` gives a part's section with its ``{env: ...}``
+  values resolved). A file written by a
 newer release (higher ``instance_version``), or one that cannot be read, is refused with a
 :class:`~notebook_pipelines.errors.DagsterInstanceError` naming it; it is never rewritten.
 
@@ -28,7 +65,8 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import DagsterInstanceError
@@ -55,6 +93,20 @@ class InstanceRef:
     root_directory: str
 
 
+#: The storage kinds ``run_storage`` and ``event_log_storage`` may name.
+STORAGE_KINDS = ("sqlite", "postgres")
+
+
+@dataclass(frozen=True)
+class StoragePart:
+    """One part of the instance as ``instance.yaml`` chooses it: its kind, and for ``sqlite`` its
+    file (absolute), for other kinds its ``config`` (``{env: ...}`` values resolved)."""
+
+    kind: str
+    path: str | None = None
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class InstanceLayout:
     """The files of one instance folder, as its ``instance.yaml`` describes them."""
@@ -64,6 +116,64 @@ class InstanceLayout:
     events_db: str
     #: the folder is on a read-only disk (or not writable) but holds a history: open it to read
     read_only: bool = False
+    #: the ``instance.yaml`` read (absolute) and its content (``{env: ...}`` left unresolved)
+    config_path: str = ""
+    config: Mapping[str, Any] = field(default_factory=dict)
+    run_storage: StoragePart = StoragePart("sqlite")
+    event_log_storage: StoragePart = StoragePart("sqlite")
+
+
+def resolve_env(value: Any, where: str) -> Any:
+    """``value`` with every ``{env: NAME}`` mapping inside it replaced by ``$NAME``'s value.
+
+    ``where`` names the place for the error a missing variable raises (e.g. the file and key).
+    """
+    if isinstance(value, Mapping):
+        if set(value) == {"env"}:
+            name = value["env"]
+            if not isinstance(name, str) or not name:
+                raise DagsterInstanceError(
+                    f"{where}: {{env: ...}} must name an environment variable, got {name!r}."
+                )
+            if name not in os.environ:
+                raise DagsterInstanceError(
+                    f"{where}: the environment variable {name} is not set (the value comes from "
+                    f"the environment, as {{env: {name}}} says). Set it, then open the instance "
+                    "again."
+                )
+            return os.environ[name]
+        return {k: resolve_env(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_env(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its password (``postgresql://user:***@host/db``), for messages."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = parts.netloc.rsplit("@", 1)[1]
+        user = parts.username or ""
+        return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+    except ValueError:
+        return "<a URL that cannot be parsed>"
+
+
+def section(layout: InstanceLayout, key: str) -> dict[str, Any] | None:
+    """The section ``key`` of the layout's ``instance.yaml`` with its ``{env: ...}`` values
+    resolved, or ``None`` when the file has none (the part is the default)."""
+    raw = layout.config.get(key)
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise _bad_config(layout.config_path, f"{key} must be a mapping, got {raw!r}")
+    resolved = resolve_env(raw, f"{layout.config_path}: {key}")
+    assert isinstance(resolved, dict)
+    return resolved
 
 
 def home_directory() -> tuple[str, str]:
@@ -106,11 +216,17 @@ def prepare_root(root: str, create: bool, remedy: str) -> InstanceLayout:
     else:
         config = _default_config()
         _write_config(root, config_path, config, remedy)
+    runs = _storage_part(root, config_path, config, "run_storage")
+    events = _storage_part(root, config_path, config, "event_log_storage")
     return InstanceLayout(
         root,
-        _storage_path(root, config_path, config, "run_storage"),
-        _storage_path(root, config_path, config, "event_log_storage"),
+        runs.path or os.path.join(root, _DEFAULT_PATHS["run_storage"]),
+        events.path or os.path.join(root, _DEFAULT_PATHS["event_log_storage"]),
         read_only,
+        config_path,
+        config,
+        runs,
+        events,
     )
 
 
@@ -204,16 +320,31 @@ def _read_config(config_path: str) -> dict[str, Any]:
     return config
 
 
-def _storage_path(root: str, config_path: str, config: dict[str, Any], key: str) -> str:
+def _storage_part(root: str, config_path: str, config: dict[str, Any], key: str) -> StoragePart:
     section = config.get(key, {})
     if section is None:
         section = {}
     if not isinstance(section, dict):
         raise _bad_config(config_path, f"{key} must be a mapping, got {section!r}")
     kind = section.get("kind", "sqlite")
-    if kind != "sqlite":
-        raise _bad_config(config_path, f"{key}: kind {kind!r} is unknown (this release: sqlite)")
-    path = section.get("path", _DEFAULT_PATHS[key])
-    if not isinstance(path, str) or not path:
-        raise _bad_config(config_path, f"{key}: path must be a non-empty string, got {path!r}")
-    return os.path.join(root, os.path.expanduser(path))
+    if kind not in STORAGE_KINDS:
+        raise _bad_config(
+            config_path,
+            f"{key}: kind {kind!r} is unknown (this release: {', '.join(STORAGE_KINDS)})",
+        )
+    if kind == "sqlite":
+        path = section.get("path", _DEFAULT_PATHS[key])
+        if not isinstance(path, str) or not path:
+            raise _bad_config(config_path, f"{key}: path must be a non-empty string, got {path!r}")
+        return StoragePart("sqlite", os.path.join(root, os.path.expanduser(path)))
+    settings = section.get("config")
+    if not isinstance(settings, dict):
+        raise _bad_config(
+            config_path,
+            f"{key}: kind {kind} needs a config mapping (with its url), got {settings!r}",
+        )
+    resolved = resolve_env(settings, f"{config_path}: {key}.config")
+    url = resolved.get("url")
+    if not isinstance(url, str) or not url:
+        raise _bad_config(config_path, f"{key}.config: url must be a non-empty string")
+    return StoragePart(kind, None, resolved)

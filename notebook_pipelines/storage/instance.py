@@ -53,7 +53,7 @@ from ..events import DagsterEventType, EventRecord
 from .compute_logs import ComputeLogManager
 from .disk_reserve import DiskReserve
 from .event_log import EventLogStorage, InMemoryEventLogStorage
-from .home import HOME_ENV_VAR, InstanceRef
+from .home import HOME_ENV_VAR, InstanceRef, StoragePart
 from .keys import check_key_part
 from .runs import (
     RUN_STATUS_EVENT_TYPES,
@@ -155,6 +155,7 @@ class DagsterInstance:
         # runs whose events met a full disk: run id -> whether FAILURE is stored for it yet
         self._disk_full_runs: dict[str, bool] = {}
         self._reserve: DiskReserve | None = None  # space for that moment (persistent, writable)
+        self._watching = False  # whether the event log tells of other processes' records
 
     @classmethod
     def ephemeral(cls, tempdir: str | os.PathLike[str] | None = None) -> DagsterInstance:
@@ -221,14 +222,12 @@ class DagsterInstance:
     def _open_persistent(cls, root: str, create: bool, remedy: str) -> DagsterInstance:
         from .dead_runs import mark_dead_runs
         from .home import prepare_root
-        from .sqlite_event_log import SqliteEventLogStorage
-        from .sqlite_runs import SqliteRunStorage
 
         layout = prepare_root(root, create, remedy)
         read_only = layout.read_only
-        run_storage = SqliteRunStorage(layout.runs_db, read_only=read_only)
+        run_storage = _open_run_storage(layout.run_storage, read_only)
         try:
-            event_storage = SqliteEventLogStorage(layout.events_db, read_only=read_only)
+            event_storage = _open_event_log_storage(layout.event_log_storage, read_only)
         except BaseException:
             run_storage.dispose()
             raise
@@ -466,6 +465,7 @@ class DagsterInstance:
             current = self._listeners.get(run_id, ())
             if callback not in current:
                 self._listeners[run_id] = (*current, callback)
+        self._watch_other_processes()
 
     def remove_event_listener(self, run_id: str, callback: EventCallback) -> None:
         """Stop calling ``callback`` for run ``run_id`` (nothing happens if it was not added)."""
@@ -482,6 +482,26 @@ class DagsterInstance:
         with self._listeners_lock:
             if callback not in self._subscribers:
                 self._subscribers = (*self._subscribers, callback)
+        self._watch_other_processes()
+
+    def _watch_other_processes(self) -> None:
+        """With an event log that can watch (PostgreSQL), listeners and subscribers also hear of
+        the records other processes commit to it (:meth:`_handle_remote_record`)."""
+        watch = getattr(self._event_storage, "watch", None)
+        if watch is None or self._watching or self._disposed:
+            return
+        self._watching = True
+        method = weakref.WeakMethod(self._handle_remote_record)
+        watch(lambda record: (m := method()) is not None and m(record))
+
+    def _handle_remote_record(self, record: EventRecord) -> None:
+        """A record another process stored (already in storage, its run status moved by its
+        writer): tell the listeners, as :meth:`handle_new_event` does for this process's."""
+        listeners = self._listeners.get(record.run_id)
+        if listeners:
+            self._notify(listeners, record, record.run_id)
+        if self._subscribers:
+            self._notify(self._subscribers, record, None)
 
     def unsubscribe(self, callback: EventCallback) -> None:
         """Stop calling ``callback`` (nothing happens if it was not subscribed)."""
@@ -576,6 +596,30 @@ class DagsterInstance:
             f"runs={type(self._run_storage).__name__} "
             f"events={type(self._event_storage).__name__}>"
         )
+
+
+def _open_run_storage(part: StoragePart, read_only: bool) -> RunStorage:
+    """The run storage ``instance.yaml`` chose (:mod:`.home`); its module imported only now."""
+    if part.kind == "postgres":
+        from .postgres_runs import PostgresRunStorage
+
+        return PostgresRunStorage(part.config)
+    from .sqlite_runs import SqliteRunStorage
+
+    assert part.path is not None
+    return SqliteRunStorage(part.path, read_only=read_only)
+
+
+def _open_event_log_storage(part: StoragePart, read_only: bool) -> EventLogStorage:
+    """The event-log storage ``instance.yaml`` chose (:mod:`.home`)."""
+    if part.kind == "postgres":
+        from .postgres_event_log import PostgresEventLogStorage
+
+        return PostgresEventLogStorage(part.config)
+    from .sqlite_event_log import SqliteEventLogStorage
+
+    assert part.path is not None
+    return SqliteEventLogStorage(part.path, read_only=read_only)
 
 
 def _open_from_ref(ref: InstanceRef) -> DagsterInstance:
