@@ -28,7 +28,7 @@ from .api import execute_pipeline, reexecute_pipeline
 from .definitions.dependency import DependencyDefinition, MultiDependencyDefinition
 from .definitions.pipeline import PipelineDefinition
 from .errors import DagsterInvariantViolationError, DagsterRunNotFoundError
-from .events import EventRecord
+from .events import DagsterEventType, EventRecord, StepStatus, step_status
 from .execution.results import PipelineExecutionResult
 from .notebooks.batch_pipeline import (
     COLLECTOR,
@@ -330,7 +330,9 @@ def _rows(
         row = BatchRow(index, dict(params), "NOT RUN")
         for owner, records in chain:
             mine = [r.dagster_event for r in records if r.step_key == key and r.dagster_event]
-            if any(e.event_type_value in _FINAL for e in mine):
+            shown = _SHOWN_STATUS.get(step_status(mine))
+            if shown is not None:  # the set ended in this run
+                row.status = shown
                 _fill(row, mine, owner)
                 break
         if row.status == "SUCCESS" and row.run_id is not None:
@@ -339,18 +341,22 @@ def _rows(
     return rows
 
 
-_FINAL = ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED")
+#: a set's row status, for each status a set's step ends in (an interrupted set failed)
+_SHOWN_STATUS: dict[str, str] = {
+    StepStatus.SUCCEEDED: "SUCCESS",
+    StepStatus.FAILED: "FAILURE",
+    StepStatus.CANCELED: "FAILURE",
+    StepStatus.SKIPPED: "SKIPPED",
+}
 
 
 def _fill(row: BatchRow, events: list[Any], run_id: str) -> None:
     row.run_id = run_id
     for event in events:
         kind = event.event_type_value
-        if kind in _FINAL:
-            row.status = kind.replace("STEP_", "")
-        if kind == "STEP_SUCCESS":
+        if kind == DagsterEventType.STEP_SUCCESS:
             row.duration_s = event.event_specific_data.duration_ms / 1000
-        if kind == "STEP_MATERIALIZATION":
+        if kind == DagsterEventType.STEP_MATERIALIZATION:
             for entry in event.event_specific_data.materialization.metadata_entries:
                 if entry.label == "executed notebook":
                     row.notebook = entry.entry_data.path
@@ -358,7 +364,7 @@ def _fill(row: BatchRow, events: list[Any], run_id: str) -> None:
                     row.error = f"failed in {entry.entry_data.text}"
                 if entry.label == "error" and row.error:
                     row.error += f": {entry.entry_data.text}"
-        if kind == "STEP_FAILURE" and not row.error:
+        if kind == DagsterEventType.STEP_FAILURE and not row.error:
             row.error = (event.message or "").splitlines()[0]
 
 

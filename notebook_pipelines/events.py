@@ -12,7 +12,7 @@ import dataclasses
 import enum
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +80,11 @@ STEP_EVENTS = frozenset(
 HOOK_EVENTS = frozenset(
     {DagsterEventType.HOOK_COMPLETED, DagsterEventType.HOOK_ERRORED, DagsterEventType.HOOK_SKIPPED}
 )
+
+
+#: each kind's stored value, the plain string of ``DagsterEvent.event_type_value`` (the wire format),
+#: looked up by member (or by the value itself): the one place events are made from a member
+EVENT_TYPE_VALUE: dict[str, str] = {member: member.value for member in DagsterEventType}
 
 
 class StepKind(str, enum.Enum):
@@ -242,6 +247,18 @@ class EngineEventData(_TupleAccess):
 
 @serializable
 @dataclass(frozen=True)
+class DebuggerEventData(EngineEventData):
+    """Data of the ``ENGINE_EVENT`` a step emits when it stops in the debugger (``stopped``) and
+    when it goes on (not ``stopped``): the step is ``in_debugger`` in between (:func:`step_status`).
+    Its engine-event fields keep the reference's shape (the location as metadata, the
+    ``marker_start`` / ``marker_end`` pair bracketing the stop); the type is what says "debugger"."""
+
+    stopped: bool = True
+    location: str | None = None
+
+
+@serializable
+@dataclass(frozen=True)
 class PipelineFailureData(_TupleAccess):
     """Data of ``PIPELINE_FAILURE`` and ``PIPELINE_INIT_FAILURE``."""
 
@@ -297,43 +314,43 @@ class DagsterEvent:
 
     @property
     def is_step_start(self) -> bool:
-        return self.event_type_value == "STEP_START"
+        return self.event_type_value == DagsterEventType.STEP_START
 
     @property
     def is_step_success(self) -> bool:
-        return self.event_type_value == "STEP_SUCCESS"
+        return self.event_type_value == DagsterEventType.STEP_SUCCESS
 
     @property
     def is_step_failure(self) -> bool:
-        return self.event_type_value == "STEP_FAILURE"
+        return self.event_type_value == DagsterEventType.STEP_FAILURE
 
     @property
     def is_step_skipped(self) -> bool:
-        return self.event_type_value == "STEP_SKIPPED"
+        return self.event_type_value == DagsterEventType.STEP_SKIPPED
 
     @property
     def is_step_up_for_retry(self) -> bool:
-        return self.event_type_value == "STEP_UP_FOR_RETRY"
+        return self.event_type_value == DagsterEventType.STEP_UP_FOR_RETRY
 
     @property
     def is_step_restarted(self) -> bool:
-        return self.event_type_value == "STEP_RESTARTED"
+        return self.event_type_value == DagsterEventType.STEP_RESTARTED
 
     @property
     def is_successful_output(self) -> bool:
-        return self.event_type_value == "STEP_OUTPUT"
+        return self.event_type_value == DagsterEventType.STEP_OUTPUT
 
     @property
     def is_step_materialization(self) -> bool:
-        return self.event_type_value == "STEP_MATERIALIZATION"
+        return self.event_type_value == DagsterEventType.STEP_MATERIALIZATION
 
     @property
     def is_expectation_result(self) -> bool:
-        return self.event_type_value == "STEP_EXPECTATION_RESULT"
+        return self.event_type_value == DagsterEventType.STEP_EXPECTATION_RESULT
 
     @property
     def is_engine_event(self) -> bool:
-        return self.event_type_value == "ENGINE_EVENT"
+        return self.event_type_value == DagsterEventType.ENGINE_EVENT
 
     @property
     def is_hook_event(self) -> bool:
@@ -341,61 +358,61 @@ class DagsterEvent:
 
     @property
     def is_pipeline_success(self) -> bool:
-        return self.event_type_value == "PIPELINE_SUCCESS"
+        return self.event_type_value == DagsterEventType.PIPELINE_SUCCESS
 
     @property
     def is_pipeline_failure(self) -> bool:
-        return self.event_type_value == "PIPELINE_FAILURE"
+        return self.event_type_value == DagsterEventType.PIPELINE_FAILURE
 
     @property
     def is_pipeline_init_failure(self) -> bool:
-        return self.event_type_value == "PIPELINE_INIT_FAILURE"
+        return self.event_type_value == DagsterEventType.PIPELINE_INIT_FAILURE
 
     @property
     def step_input_data(self) -> StepInputData:
-        return self._data("STEP_INPUT")
+        return self._data(DagsterEventType.STEP_INPUT)
 
     @property
     def step_output_data(self) -> StepOutputData:
-        return self._data("STEP_OUTPUT")
+        return self._data(DagsterEventType.STEP_OUTPUT)
 
     @property
     def step_success_data(self) -> StepSuccessData:
-        return self._data("STEP_SUCCESS")
+        return self._data(DagsterEventType.STEP_SUCCESS)
 
     @property
     def step_failure_data(self) -> StepFailureData:
-        return self._data("STEP_FAILURE")
+        return self._data(DagsterEventType.STEP_FAILURE)
 
     @property
     def step_retry_data(self) -> StepRetryData:
-        return self._data("STEP_UP_FOR_RETRY")
+        return self._data(DagsterEventType.STEP_UP_FOR_RETRY)
 
     @property
     def step_materialization_data(self) -> StepMaterializationData:
-        return self._data("STEP_MATERIALIZATION")
+        return self._data(DagsterEventType.STEP_MATERIALIZATION)
 
     @property
     def step_expectation_result_data(self) -> StepExpectationResultData:
-        return self._data("STEP_EXPECTATION_RESULT")
+        return self._data(DagsterEventType.STEP_EXPECTATION_RESULT)
 
     @property
     def engine_event_data(self) -> EngineEventData:
-        return self._data("ENGINE_EVENT")
+        return self._data(DagsterEventType.ENGINE_EVENT)
 
     @property
     def pipeline_failure_data(self) -> PipelineFailureData:
-        if self.event_type_value not in ("PIPELINE_FAILURE", "PIPELINE_INIT_FAILURE"):
+        if self.event_type_value not in _PIPELINE_FAILURE_TYPES:
             raise ValueError(f"{self.event_type_value} event has no pipeline failure data")
         return self.event_specific_data
 
     @property
     def hook_errored_data(self) -> HookErroredData:
-        return self._data("HOOK_ERRORED")
+        return self._data(DagsterEventType.HOOK_ERRORED)
 
-    def _data(self, expected: str) -> Any:
+    def _data(self, expected: DagsterEventType) -> Any:
         if self.event_type_value != expected:
-            raise ValueError(f"{self.event_type_value} event has no {expected} data")
+            raise ValueError(f"{self.event_type_value} event has no {expected.value} data")
         return self.event_specific_data
 
     def __repr__(self) -> str:
@@ -439,9 +456,13 @@ def event_level(event: DagsterEvent) -> int:
 
 _STEP_EVENT_VALUES = frozenset(t.value for t in STEP_EVENTS)
 
-_ERROR_TYPES = frozenset(
-    {"STEP_FAILURE", "PIPELINE_FAILURE", "PIPELINE_INIT_FAILURE", "HOOK_ERRORED"}
+_PIPELINE_FAILURE_TYPES = frozenset(
+    {DagsterEventType.PIPELINE_FAILURE, DagsterEventType.PIPELINE_INIT_FAILURE}
 )
+_ERROR_TYPES = _PIPELINE_FAILURE_TYPES | {
+    DagsterEventType.STEP_FAILURE,
+    DagsterEventType.HOOK_ERRORED,
+}
 
 
 def record_for_event(run_id: str, event: DagsterEvent) -> EventRecord:
@@ -455,3 +476,70 @@ def record_for_event(run_id: str, event: DagsterEvent) -> EventRecord:
         event.step_key,
         event,
     )
+
+
+# --- a step's status, over its events ------------------------------------------------------------
+
+
+@serializable
+class StepStatus(str, enum.Enum):
+    """Where a step is, as its events tell (the run widget, the command line, the results and the
+    run graphs all read it from :func:`next_step_status`); the value is what they show."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    IN_DEBUGGER = "in_debugger"
+    UP_FOR_RETRY = "up_for_retry"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELED = "canceled"
+
+
+#: statuses of a step that is no longer running
+DONE_STATUSES = frozenset(
+    {StepStatus.SUCCEEDED, StepStatus.FAILED, StepStatus.SKIPPED, StepStatus.CANCELED}
+)
+#: statuses of a step whose compute is under way (it may be stopped in the debugger)
+ACTIVE_STATUSES = frozenset({StepStatus.RUNNING, StepStatus.IN_DEBUGGER})
+
+#: step event kind -> the status it leaves its step in (looked up by ``event_type_value``)
+_STATUS_OF_EVENT: dict[str, StepStatus] = {
+    DagsterEventType.STEP_START: StepStatus.RUNNING,
+    DagsterEventType.STEP_RESTARTED: StepStatus.RUNNING,
+    DagsterEventType.STEP_SUCCESS: StepStatus.SUCCEEDED,
+    DagsterEventType.STEP_FAILURE: StepStatus.FAILED,
+    DagsterEventType.STEP_SKIPPED: StepStatus.SKIPPED,
+    DagsterEventType.STEP_UP_FOR_RETRY: StepStatus.UP_FOR_RETRY,
+}
+#: the error of a step stopped by Ctrl-C or a kernel interrupt: the step is canceled, not failed
+_CANCEL_ERROR = KeyboardInterrupt.__name__
+
+
+def next_step_status(current: str, event: DagsterEvent) -> StepStatus | None:
+    """The status ``event`` leaves its step in, when the step was ``current`` (a
+    :class:`StepStatus`); None when the event does not change it.
+
+    ``STEP_START`` / ``STEP_RESTARTED`` run it, ``STEP_SUCCESS`` / ``STEP_SKIPPED`` /
+    ``STEP_UP_FOR_RETRY`` say so, ``STEP_FAILURE`` fails it (cancels it when the error is a
+    ``KeyboardInterrupt``), and a running step's :class:`DebuggerEventData` engine events take it
+    into the debugger and out again. One dictionary lookup for most events."""
+    status = _STATUS_OF_EVENT.get(event.event_type_value)
+    if status is None:
+        data = event.event_specific_data
+        if type(data) is DebuggerEventData and current in ACTIVE_STATUSES:
+            return StepStatus.IN_DEBUGGER if data.stopped else StepStatus.RUNNING
+        return None
+    if status is StepStatus.FAILED:
+        error = getattr(event.event_specific_data, "error", None)
+        if error is not None and error.cls_name == _CANCEL_ERROR:
+            return StepStatus.CANCELED
+    return status
+
+
+def step_status(events: Iterable[DagsterEvent], current: str = StepStatus.PENDING) -> StepStatus:
+    """The status a step is left in by its ``events`` (in order), starting from ``current``."""
+    status = StepStatus(current)
+    for event in events:
+        status = next_step_status(status, event) or status
+    return status

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from ..events import DagsterEvent, EventRecord
+from ..events import DagsterEvent, DagsterEventType, EventRecord, StepStatus, next_step_status
 from ..storage.instance import DagsterInstance
 from .output import error_summary, format_duration, red, use_colour
 
@@ -28,6 +28,7 @@ class _Tally:
     failed: int = 0
     skipped: int = 0
     started_at: dict[str, float] = field(default_factory=dict)
+    status: dict[str, StepStatus] = field(default_factory=dict)
 
 
 class Progress:
@@ -62,38 +63,55 @@ class Progress:
 
     def _show(self, record: EventRecord, event: DagsterEvent) -> None:
         kind = event.event_type_value
-        key = event.step_key or ""
-        tally = self.tally
-        if kind == "PIPELINE_START":
+        if kind == DagsterEventType.PIPELINE_START:
             self.run_start = record.timestamp
             self._line(f'Run {record.run_id}: pipeline "{event.pipeline_name}" started')
-        elif kind == "STEP_START":
+        elif kind == DagsterEventType.PIPELINE_SUCCESS:
+            self.outcome, self.run_end = "SUCCESS", record.timestamp
+        elif kind == DagsterEventType.PIPELINE_FAILURE:
+            self.outcome, self.run_end = "FAILURE", record.timestamp
+        elif kind == DagsterEventType.PIPELINE_INIT_FAILURE:
+            self.outcome, self.run_end = "FAILURE", record.timestamp
+            why = error_summary(event.pipeline_failure_data.error)
+            self._line(f"  FAILED    the run could not start: {why}", failure=True)
+        elif event.step_key is not None:
+            statuses = self.tally.status
+            before = statuses.get(event.step_key, StepStatus.PENDING)
+            status = next_step_status(before, event)
+            if status is not None:
+                statuses[event.step_key] = status
+                self._show_step(record, event, event.step_key, before, status)
+
+    def _show_step(
+        self,
+        record: EventRecord,
+        event: DagsterEvent,
+        key: str,
+        before: StepStatus,
+        status: StepStatus,
+    ) -> None:
+        """The line of a step that moved from ``before`` to ``status`` (none for a retry's restart
+        or the debugger)."""
+        tally = self.tally
+        if status is StepStatus.RUNNING and before is StepStatus.PENDING:
             tally.started_at[key] = record.timestamp
             self._line(f"  started   {key}")
-        elif kind == "STEP_SUCCESS":
+        elif status is StepStatus.SUCCEEDED:
             tally.succeeded += 1
             took = format_duration(event.step_success_data.duration_ms / 1000)
             self._line(f"  ok        {key}  ({took})")
-        elif kind == "STEP_FAILURE":
+        elif status in (StepStatus.FAILED, StepStatus.CANCELED):
             tally.failed += 1
             began = tally.started_at.get(key)
             took = format_duration(record.timestamp - began) if began is not None else "-"
             why = error_summary(event.step_failure_data.error)
             self._line(f"  FAILED    {key}  ({took}): {why}", failure=True)
-        elif kind == "STEP_SKIPPED":
+        elif status is StepStatus.SKIPPED:
             tally.skipped += 1
             self._line(f"  skipped   {key}")
-        elif kind == "STEP_UP_FOR_RETRY":
+        elif status is StepStatus.UP_FOR_RETRY:
             why = error_summary(event.step_retry_data.error)
             self._line(f"  retrying  {key}: {why}")
-        elif kind == "PIPELINE_SUCCESS":
-            self.outcome, self.run_end = "SUCCESS", record.timestamp
-        elif kind == "PIPELINE_FAILURE":
-            self.outcome, self.run_end = "FAILURE", record.timestamp
-        elif kind == "PIPELINE_INIT_FAILURE":
-            self.outcome, self.run_end = "FAILURE", record.timestamp
-            why = error_summary(event.pipeline_failure_data.error)
-            self._line(f"  FAILED    the run could not start: {why}", failure=True)
 
     def summary(self) -> str:
         """``Run <id> of pipeline "p": SUCCESS (3 steps succeeded) in 0.12s``."""

@@ -13,7 +13,7 @@ import yaml
 
 from ..api import reexecute_pipeline_iterator
 from ..errors import DagsterInvariantViolationError
-from ..events import EventRecord
+from ..events import DagsterEventType, EventRecord
 from ..storage.instance import DagsterInstance
 from ..storage.runs import PipelineRun, PipelineRunStatus, RunRecord, RunsFilter
 from .loading import ATTRIBUTE_TAG, FILE_TAG, load_pipeline, load_run_config
@@ -61,8 +61,8 @@ def _filtered(args: argparse.Namespace) -> str:
 
 def _list_row(instance: DagsterInstance, record: RunRecord) -> list[str]:
     run = record.pipeline_run
-    ok = len(instance.all_logs(run.run_id, of_type="STEP_SUCCESS"))
-    failed = len(instance.all_logs(run.run_id, of_type="STEP_FAILURE"))
+    ok = len(instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_SUCCESS))
+    failed = len(instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE))
     return [
         run.run_id,
         run.pipeline_name,
@@ -176,15 +176,17 @@ def _failures(records: list[EventRecord]) -> list[str]:
             continue
         kind = event.event_type_value
         error = None
-        if kind == "STEP_FAILURE":
+        if kind == DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
             title = f"Failure of step {event.step_key}:"
-        elif kind in ("PIPELINE_INIT_FAILURE", "PIPELINE_FAILURE"):
+        elif kind in (DagsterEventType.PIPELINE_INIT_FAILURE, DagsterEventType.PIPELINE_FAILURE):
             error = event.pipeline_failure_data.error
             title = (
-                "The run failed to start:" if kind == "PIPELINE_INIT_FAILURE" else "Run failure:"
+                "The run failed to start:"
+                if kind == DagsterEventType.PIPELINE_INIT_FAILURE
+                else "Run failure:"
             )
-        elif kind == "HOOK_ERRORED":
+        elif kind == DagsterEventType.HOOK_ERRORED:
             error = event.hook_errored_data.error
             title = f"Hook error in step {event.step_key} (the run went on):"
         if error is not None:

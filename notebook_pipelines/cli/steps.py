@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import DagsterInvariantViolationError, DagsterRunNotFoundError
-from ..events import EventRecord
+from ..events import ACTIVE_STATUSES, EventRecord, StepStatus, next_step_status
 from ..storage.instance import DagsterInstance
 from ..storage.runs import PipelineRun
 
@@ -18,6 +18,18 @@ SKIPPED = "SKIPPED"
 RUNNING = "RUNNING"
 RETRYING = "UP_FOR_RETRY"
 NOT_RUN = "NOT_RUN"
+
+#: how ``runs show`` names each step status (a canceled step failed; one in the debugger runs)
+SHOWN_STATUS: dict[str, str] = {
+    StepStatus.PENDING: NOT_RUN,
+    StepStatus.RUNNING: RUNNING,
+    StepStatus.IN_DEBUGGER: RUNNING,
+    StepStatus.UP_FOR_RETRY: RETRYING,
+    StepStatus.SUCCEEDED: SUCCESS,
+    StepStatus.FAILED: FAILURE,
+    StepStatus.SKIPPED: SKIPPED,
+    StepStatus.CANCELED: FAILURE,
+}
 
 _MIN_PREFIX = 4
 
@@ -60,6 +72,7 @@ class StepSummary:
 
     key: str
     status: str = NOT_RUN
+    step_status: StepStatus = StepStatus.PENDING
     start: float | None = None
     end: float | None = None
     duration_ms: float | None = None
@@ -94,42 +107,24 @@ def step_summaries(run: PipelineRun, records: Sequence[EventRecord]) -> list[Ste
         event = record.dagster_event
         if event is None or event.step_key is None:
             continue
-        kind = event.event_type_value
-        if kind not in _STATUS_EVENTS:
+        step = steps.get(event.step_key)
+        before = step.step_status if step is not None else StepStatus.PENDING
+        status = next_step_status(before, event)
+        if status is None:
             continue
-        step = steps.setdefault(event.step_key, StepSummary(event.step_key))
-        if kind == "STEP_START":
-            step.status = RUNNING
+        if step is None:
+            step = steps[event.step_key] = StepSummary(event.step_key)
+        step.step_status, step.status = status, SHOWN_STATUS[status]
+        if status is StepStatus.RUNNING and before not in ACTIVE_STATUSES:  # an attempt begins
             step.attempts += 1
             if step.start is None:
                 step.start = record.timestamp
-        elif kind == "STEP_RESTARTED":
-            step.status = RUNNING
-            step.attempts += 1
-        elif kind == "STEP_UP_FOR_RETRY":
-            step.status = RETRYING
-        elif kind == "STEP_SUCCESS":
-            step.status = SUCCESS
+        elif status is StepStatus.SUCCEEDED:
             step.end = record.timestamp
             step.duration_ms = event.step_success_data.duration_ms
-        elif kind == "STEP_FAILURE":
-            step.status = FAILURE
+        elif status in (StepStatus.FAILED, StepStatus.CANCELED):
             step.end = record.timestamp
-        elif kind == "STEP_SKIPPED":
-            step.status = SKIPPED
     return list(steps.values())
-
-
-_STATUS_EVENTS = frozenset(
-    {
-        "STEP_START",
-        "STEP_RESTARTED",
-        "STEP_UP_FOR_RETRY",
-        "STEP_SUCCESS",
-        "STEP_FAILURE",
-        "STEP_SKIPPED",
-    }
-)
 
 
 def steps_to_retry(run: PipelineRun, records: Sequence[EventRecord]) -> list[str]:

@@ -13,33 +13,30 @@ code is gone) and coloured by step status (:func:`color_by_status`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..events import DagsterEvent, StepStatus, next_step_status
 from .composite import CompositeSolidDefinition
 from .graph import Graph
 from .pipeline import PipelineDefinition
 
-#: Step statuses and their fill colours.
-#: Step event type -> the status it leaves the step in (run graphs, the run widget).
-STATUS_OF_EVENT: dict[str, str] = {
-    "STEP_START": "running",
-    "STEP_RESTARTED": "running",
-    "STEP_SUCCESS": "succeeded",
-    "STEP_FAILURE": "failed",
-    "STEP_SKIPPED": "skipped",
-    "STEP_UP_FOR_RETRY": "up_for_retry",
-}
+#: the status of a node whose step is not in the run
+NOT_RUN = "not_run"
 
+#: Step statuses (:class:`~..events.StepStatus`, and ``not_run`` for a step outside the run) and
+#: their fill colours: the run graphs and the run widget (keyed by the plain strings it sends).
 STATUS_COLORS: dict[str, str] = {
-    "succeeded": "#b7e4c7",  # green
-    "failed": "#f28b82",  # red
-    "skipped": "#d9d9d9",  # grey
-    "up_for_retry": "#ffd166",  # amber
-    "running": "#a0c4ff",  # blue
-    "pending": "#ffffff",
-    "not_run": "#ffffff",
+    StepStatus.SUCCEEDED.value: "#b7e4c7",  # green
+    StepStatus.FAILED.value: "#f28b82",  # red
+    StepStatus.SKIPPED.value: "#d9d9d9",  # grey
+    StepStatus.UP_FOR_RETRY.value: "#ffd166",  # amber
+    StepStatus.RUNNING.value: "#a0c4ff",  # blue
+    StepStatus.PENDING.value: "#ffffff",
+    StepStatus.CANCELED.value: "#e9c46a",  # sand
+    StepStatus.IN_DEBUGGER.value: "#c77dff",  # violet
+    NOT_RUN: "#ffffff",
 }
 
 GRAPH_ATTRS: dict[str, str] = {"rankdir": "TB", "labelloc": "t", "fontname": "Helvetica"}
@@ -341,12 +338,26 @@ def _snapshot_edges(
 # --- colouring -----------------------------------------------------------------------------------
 
 
-def color_by_status(graph: DotGraph, statuses: Mapping[str, str], default: str = "not_run") -> None:
+def step_statuses(events: Iterable[DagsterEvent]) -> dict[str, StepStatus]:
+    """Solid handle -> the status its step's events leave it in (:func:`~..events.next_step_status`),
+    for :func:`color_by_status`; steps without a status event are left out."""
+    statuses: dict[str, StepStatus] = {}
+    for event in events:
+        if event.step_key is None:
+            continue
+        handle = event.solid_handle or event.step_key.rsplit(".", 1)[0]
+        status = next_step_status(statuses.get(handle, StepStatus.PENDING), event)
+        if status is not None:
+            statuses[handle] = status
+    return statuses
+
+
+def color_by_status(graph: DotGraph, statuses: Mapping[str, str], default: str = NOT_RUN) -> None:
     """Fill each node of ``graph`` with the colour of its status (``statuses``: node id -> one of
     :data:`STATUS_COLORS`; nodes not in it get ``default``). The status is added to the label."""
     for node in graph.nodes():
         status = statuses.get(node.id, default)
-        node.attrs["style"] = "rounded,filled" if status != "not_run" else "rounded,filled,dashed"
+        node.attrs["style"] = "rounded,filled" if status != NOT_RUN else "rounded,filled,dashed"
         node.attrs["fillcolor"] = STATUS_COLORS[status]
         node.attrs["tooltip"] = f"{node.id}: {status.replace('_', ' ')}"
         node.label = f"{node.label}\n[{status.replace('_', ' ')}]"

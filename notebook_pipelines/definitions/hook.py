@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..errors import DagsterInvalidDefinitionError
+from ..events import DagsterEventType
 from .names import check_valid_name
 
 # hook_fn(context, step_event_list) -> whether the hook ran (False: its condition did not match)
@@ -40,7 +41,9 @@ class HookDefinition:
         return f"<HookDefinition {self.name}>"
 
 
-def _hook_decorator(trigger: str, name: Any, required_resource_keys: Iterable[str] | None) -> Any:
+def _hook_decorator(
+    trigger: DagsterEventType, name: Any, required_resource_keys: Iterable[str] | None
+) -> Any:
     def make(fn: Callable[[Any], Any], hook_name: str | None) -> HookDefinition:
         def hook_fn(context: Any, event_list: Sequence[Any]) -> bool:
             if any(event.event_type_value == trigger for event in event_list):
@@ -61,9 +64,9 @@ def _hook_decorator(trigger: str, name: Any, required_resource_keys: Iterable[st
 
 def success_hook(name: Any = None, required_resource_keys: Iterable[str] | None = None) -> Any:
     """Decorate ``fn(context)`` to run after each step of the solids it is applied to succeeds."""
-    return _hook_decorator("STEP_SUCCESS", name, required_resource_keys)
+    return _hook_decorator(DagsterEventType.STEP_SUCCESS, name, required_resource_keys)
 
 
 def failure_hook(name: Any = None, required_resource_keys: Iterable[str] | None = None) -> Any:
     """Decorate ``fn(context)`` to run after each step of the solids it is applied to fails."""
-    return _hook_decorator("STEP_FAILURE", name, required_resource_keys)
+    return _hook_decorator(DagsterEventType.STEP_FAILURE, name, required_resource_keys)

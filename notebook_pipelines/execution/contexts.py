@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..events import DagsterEvent, EngineEventData, EventRecord, event_level
+from ..events import DagsterEvent, DagsterEventType, EngineEventData, EventRecord, event_level
 from .breakpoints import install as install_breakpoint_hook
 from .log_manager import DagsterLogManager
 from .resources_view import ScopedResources
@@ -97,7 +97,7 @@ class PlanExecutionContext:
         """Emit a run-level ``ENGINE_EVENT`` (what an executor reports about itself)."""
         return self.emit(
             DagsterEvent(
-                "ENGINE_EVENT",
+                DagsterEventType.ENGINE_EVENT.value,
                 self.pipeline_name,
                 None,
                 None,

@@ -10,8 +10,10 @@ What differs from plain pdb:
   one can it raises :class:`~..errors.DagsterDebuggerError` at once;
 - ``q`` (or the end of input) ends the step as a failure, "stopped in the debugger": a
   :class:`~..errors.DagsterDebuggerError` raised in the solid, which fails the step like any error;
-- a step stopped in the debugger emits an ``ENGINE_EVENT`` with ``marker_start`` :data:`MARKER`,
-  and one with ``marker_end`` :data:`MARKER` when it goes on (the run widget shows "in debugger");
+- a step stopped in the debugger emits an ``ENGINE_EVENT`` whose data is a
+  :class:`~..events.DebuggerEventData` (``stopped``, its location; ``marker_start`` :data:`MARKER`),
+  and another (not ``stopped``; ``marker_end`` :data:`MARKER`) when it goes on: the step's status
+  is ``in_debugger`` in between (:func:`~..events.next_step_status`; the run widget shows it);
 - the engine's own frames are skipped (``n`` at the end of a solid does not stop in the engine),
   and the debugger lets go of the thread when the step's compute ends (:meth:`Debugger.close`);
 - an interrupt (Ctrl-C, a kernel interrupt) at the prompt interrupts the run instead of being
@@ -34,7 +36,7 @@ from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DagsterDebuggerError
-from ..events import EngineEventData
+from ..events import DagsterEventType, DebuggerEventData
 from ..user_events import EventMetadataEntry
 from .debug_io import DEFAULT_REMEDY, DebugIO, Prompter, debug_io, unavailable_error
 
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from .contexts import SystemComputeExecutionContext
 
 #: ``marker_start`` / ``marker_end`` of the engine events of a step entering / leaving the debugger
+#: (the reference's way to bracket an interval; what a reader goes by is the data's type)
 MARKER = "debugger"
 
 #: modules whose frames the debugger never stops in (the engine around the solid's code)
@@ -174,8 +177,11 @@ class Debugger(_Pdb):
         if self.step is not None:
             self._event(
                 f'Step "{self.step_key}" stopped in the debugger at {location}.',
-                EngineEventData(
-                    (EventMetadataEntry.text(location, "location"),), marker_start=MARKER
+                DebuggerEventData(
+                    (EventMetadataEntry.text(location, "location"),),
+                    marker_start=MARKER,
+                    stopped=True,
+                    location=location,
                 ),
             )
 
@@ -187,16 +193,16 @@ class Debugger(_Pdb):
             if self.step is not None:
                 self._event(
                     f'Step "{self.step_key}" left the debugger.',
-                    EngineEventData(marker_end=MARKER),
+                    DebuggerEventData(marker_end=MARKER, stopped=False),
                 )
         finally:
             self.target.end()
 
-    def _event(self, message: str, data: EngineEventData) -> None:
+    def _event(self, message: str, data: DebuggerEventData) -> None:
         from .step_events import step_event
 
         assert self.step is not None
-        step_event(self.step, "ENGINE_EVENT", data, message)
+        step_event(self.step, DagsterEventType.ENGINE_EVENT, data, message)
 
     # --- quitting and interrupts ---------------------------------------------------------------
 

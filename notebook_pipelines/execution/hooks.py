@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..errors import serializable_error_info_from_exc_info
-from ..events import DagsterEvent, HookErroredData
+from ..events import DagsterEvent, DagsterEventType, HookErroredData
 from .contexts import SystemComputeExecutionContext
 from .init_contexts import HookContext
 from .step_events import step_event
@@ -28,7 +28,7 @@ def run_hooks(
         except Exception as exc:
             yield step_event(
                 ctx,
-                "HOOK_ERRORED",
+                DagsterEventType.HOOK_ERRORED,
                 HookErroredData(serializable_error_info_from_exc_info()),
                 f'Error in hook "{hook_def.name}" triggered for solid "{handle}": '
                 f"{type(exc).__name__}: {exc}",
@@ -39,7 +39,7 @@ def run_hooks(
         else:
             yield step_event(
                 ctx,
-                "HOOK_COMPLETED",
+                DagsterEventType.HOOK_COMPLETED,
                 None,
                 f'Finished hook "{hook_def.name}" triggered for solid "{handle}".',
             )
@@ -54,7 +54,7 @@ def skipped_hook_events(ctx: SystemComputeExecutionContext) -> Iterator[DagsterE
 def _hook_skipped(ctx: SystemComputeExecutionContext, hook_def: Any) -> DagsterEvent:
     return step_event(
         ctx,
-        "HOOK_SKIPPED",
+        DagsterEventType.HOOK_SKIPPED,
         None,
         f'Skipped hook "{hook_def.name}": its condition did not match the execution of solid '
         f'"{ctx.solid_handle}".',

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..errors import DagsterInvariantViolationError, DagsterStepOutputNotFoundError
-from ..events import DagsterEvent, StepOutputHandle
+from ..events import DagsterEvent, DagsterEventType, StepOutputHandle
 from ..plan.plan import ExecutionPlan
 from ..storage.instance import DagsterInstance
 from .contexts import PlanExecutionContext
@@ -26,9 +26,9 @@ def stored_outputs(instance: DagsterInstance, run_id: str) -> set[StepOutputHand
         event = record.dagster_event
         if event is None:
             continue
-        if event.event_type_value == "STEP_FAILURE" and event.step_key:
+        if event.event_type_value == DagsterEventType.STEP_FAILURE and event.step_key:
             failed.add(event.step_key)
-        elif event.event_type_value == "OBJECT_STORE_OPERATION":
+        elif event.event_type_value == DagsterEventType.OBJECT_STORE_OPERATION:
             data = event.event_specific_data
             if data.op.value in ("SET_OBJECT", "CP_OBJECT") and data.step_output_handle is not None:
                 stored.add(data.step_output_handle)
@@ -76,7 +76,7 @@ def copy_parent_intermediates(
 
         yield step_event(
             plan_context.for_step(step),
-            "OBJECT_STORE_OPERATION",
+            DagsterEventType.OBJECT_STORE_OPERATION,
             op,
             f'Copied intermediate object for output "{handle.output_name}" of step '
             f'"{handle.step_key}" from run {parent_run_id} to {op.address}',

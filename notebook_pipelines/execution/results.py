@@ -10,7 +10,14 @@ from typing import Any
 
 from ..definitions import display
 from ..errors import DagsterInvariantViolationError
-from ..events import FAILURE_EVENTS, DagsterEvent, StepOutputHandle
+from ..events import (
+    FAILURE_EVENTS,
+    DagsterEvent,
+    DagsterEventType,
+    StepOutputHandle,
+    StepStatus,
+    step_status,
+)
 
 OutputReader = Callable[[Any, StepOutputHandle], Any]
 
@@ -210,23 +217,22 @@ class SolidExecutionResult:
 
     @property
     def success(self) -> bool:
-        kinds = {e.event_type_value for e in self.step_events}
-        return "STEP_SUCCESS" in kinds and "STEP_FAILURE" not in kinds
+        return step_status(self.step_events) is StepStatus.SUCCEEDED
 
     @property
     def skipped(self) -> bool:
-        """True if all its events are STEP_SKIPPED, or it has none (it did not run). As in the
+        """True if its events leave it skipped, or it has none (it did not run). As in the
         reference, a solid whose outputs a re-execution copied from its parent run (outside the
         step selection) is not skipped."""
-        return all(e.event_type_value == "STEP_SKIPPED" for e in self.step_events)
+        return not self.step_events or step_status(self.step_events) is StepStatus.SKIPPED
 
     @property
     def input_events_during_compute(self) -> list[DagsterEvent]:
-        return self._of("STEP_INPUT")
+        return self._of(DagsterEventType.STEP_INPUT)
 
     @property
     def output_events_during_compute(self) -> list[DagsterEvent]:
-        return self._of("STEP_OUTPUT")
+        return self._of(DagsterEventType.STEP_OUTPUT)
 
     @property
     def compute_input_event_dict(self) -> dict[str, DagsterEvent]:
@@ -240,7 +246,7 @@ class SolidExecutionResult:
 
     @property
     def materialization_events_during_compute(self) -> list[DagsterEvent]:
-        return self._of("STEP_MATERIALIZATION")
+        return self._of(DagsterEventType.STEP_MATERIALIZATION)
 
     @property
     def materializations_during_compute(self) -> list[Any]:
@@ -251,7 +257,7 @@ class SolidExecutionResult:
 
     @property
     def expectation_events_during_compute(self) -> list[DagsterEvent]:
-        return self._of("STEP_EXPECTATION_RESULT")
+        return self._of(DagsterEventType.STEP_EXPECTATION_RESULT)
 
     @property
     def expectation_results_during_compute(self) -> list[Any]:
@@ -269,21 +275,21 @@ class SolidExecutionResult:
 
     def get_step_success_event(self) -> DagsterEvent:
         for event in self.step_events:
-            if event.event_type_value == "STEP_SUCCESS":
+            if event.event_type_value == DagsterEventType.STEP_SUCCESS:
                 return event
         raise DagsterInvariantViolationError(f'Step "{self.step_key}" has no STEP_SUCCESS event.')
 
     @property
     def compute_step_failure_event(self) -> DagsterEvent:
         for event in self.step_events:
-            if event.event_type_value == "STEP_FAILURE":
+            if event.event_type_value == DagsterEventType.STEP_FAILURE:
                 return event
         raise DagsterInvariantViolationError(f'Step "{self.step_key}" did not fail.')
 
     @property
     def failure_data(self) -> Any:
         for event in self.step_events:
-            if event.event_type_value == "STEP_FAILURE":
+            if event.event_type_value == DagsterEventType.STEP_FAILURE:
                 return event.event_specific_data
         return None
 

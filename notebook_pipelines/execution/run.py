@@ -12,7 +12,7 @@ from typing import Any
 from ..definitions.environment import EnvironmentConfig
 from ..definitions.pipeline import PipelineDefinition
 from ..errors import DagsterError, serializable_error_info_from_exc_info
-from ..events import DagsterEvent, PipelineFailureData
+from ..events import DagsterEvent, DagsterEventType, PipelineFailureData
 from ..plan.plan import ExecutionPlan
 from ..storage.instance import DagsterInstance
 from ..storage.runs import PipelineRun, PipelineRunStatus
@@ -61,7 +61,7 @@ def execute_run_iterator(
             yield from copy_parent_intermediates(plan_context, execution_plan)
     except DagsterError as error:
         yield events.emit(
-            "PIPELINE_INIT_FAILURE",
+            DagsterEventType.PIPELINE_INIT_FAILURE,
             PipelineFailureData(serializable_error_info_from_exc_info()),
             f'Pipeline failure during initialization of pipeline "{name}": {error}',
         )
@@ -70,17 +70,20 @@ def execute_run_iterator(
             raise
         return
 
-    yield events.emit("PIPELINE_START", None, f'Started execution of pipeline "{name}".')
+    yield events.emit(
+        DagsterEventType.PIPELINE_START, None, f'Started execution of pipeline "{name}".'
+    )
     for notice in notices:
         yield events.engine(notice)
     failed = False
     closing = False
     interrupted = False
     error_info = None
+    step_failure = DagsterEventType.STEP_FAILURE  # looked up once, not for each event
     start = time.perf_counter()
     try:
         for event in setup.executor.execute(plan_context, execution_plan):
-            if event.event_type_value == "STEP_FAILURE":
+            if event.event_type_value == step_failure:
                 failed = True
             yield event
     except GeneratorExit:
@@ -101,13 +104,13 @@ def execute_run_iterator(
             if closing:
                 reason = "was stopped before it finished"
             final = events.emit(
-                "PIPELINE_FAILURE",
+                DagsterEventType.PIPELINE_FAILURE,
                 PipelineFailureData(error_info),
                 f'Execution of pipeline "{name}" {reason} after {elapsed:.0f}ms.',
             )
         else:
             final = events.emit(
-                "PIPELINE_SUCCESS",
+                DagsterEventType.PIPELINE_SUCCESS,
                 None,
                 f'Finished execution of pipeline "{name}" in {elapsed:.0f}ms.',
             )

@@ -19,7 +19,14 @@ from ..definitions.configured import resolve_configured
 from ..definitions.environment import EnvironmentConfig
 from ..definitions.pipeline import PipelineDefinition
 from ..errors import DagsterUserCodeExecutionError
-from ..events import DagsterEvent, EngineEventData, EventRecord, event_level
+from ..events import (
+    EVENT_TYPE_VALUE,
+    DagsterEvent,
+    DagsterEventType,
+    EngineEventData,
+    EventRecord,
+    event_level,
+)
 from ..plan.plan import ExecutionPlan
 from ..storage.instance import DagsterInstance
 from ..storage.runs import PipelineRun
@@ -46,9 +53,17 @@ class RunEvents:
         self.log = log
         self.tags = {"pipeline": pipeline_name}
 
-    def emit(self, kind: str, data: Any, message: str) -> DagsterEvent:
+    def emit(self, kind: DagsterEventType, data: Any, message: str) -> DagsterEvent:
         event = DagsterEvent(
-            kind, self.pipeline_name, None, None, None, self.tags, data, message, os.getpid()
+            EVENT_TYPE_VALUE[kind],
+            self.pipeline_name,
+            None,
+            None,
+            None,
+            self.tags,
+            data,
+            message,
+            os.getpid(),
         )
         level = event_level(event)
         self.sink(
@@ -59,7 +74,9 @@ class RunEvents:
         return event
 
     def engine(self, message: str, metadata: Any = (), error: Any = None) -> DagsterEvent:
-        return self.emit("ENGINE_EVENT", EngineEventData(tuple(metadata), error), message)
+        return self.emit(
+            DagsterEventType.ENGINE_EVENT, EngineEventData(tuple(metadata), error), message
+        )
 
 
 class RunSetup:

@@ -36,6 +36,7 @@ from ..errors import (
 )
 from ..events import (
     DagsterEvent,
+    DagsterEventType,
     ObjectStoreOperationResultData,
     StepExpectationResultData,
     StepFailureData,
@@ -79,12 +80,14 @@ def execute_step(ctx: SystemComputeExecutionContext, retries: Retries) -> Iterat
     if attempt:
         yield step_event(
             ctx,
-            "STEP_RESTARTED",
+            DagsterEventType.STEP_RESTARTED,
             None,
             f'Started re-execution (attempt # {attempt + 1}) of step "{key}".',
         )
     else:
-        yield step_event(ctx, "STEP_START", None, f'Started execution of step "{key}".')
+        yield step_event(
+            ctx, DagsterEventType.STEP_START, None, f'Started execution of step "{key}".'
+        )
     start = time.perf_counter()
     try:
         inputs: dict[str, Any] = {}
@@ -101,7 +104,7 @@ def execute_step(ctx: SystemComputeExecutionContext, retries: Retries) -> Iterat
         duration_ms = (time.perf_counter() - start) * 1000
         yield step_event(
             ctx,
-            "STEP_SUCCESS",
+            DagsterEventType.STEP_SUCCESS,
             StepSuccessData(duration_ms),
             f'Finished execution of step "{key}" in {format_duration(duration_ms)}.',
         )
@@ -204,7 +207,7 @@ def _check_input(
     check = _type_check(ctx, dagster_type, value, f'input "{step_input.name}"')
     yield step_event(
         ctx,
-        "STEP_INPUT",
+        DagsterEventType.STEP_INPUT,
         StepInputData(step_input.name, _type_check_data(check, step_input.name)),
         f'Got input "{step_input.name}" of type "{dagster_type.display_name}". '
         f"(Type check {'passed' if check.success else 'failed'}).",
@@ -258,14 +261,14 @@ def _run_compute(
             elif isinstance(item, (AssetMaterialization, Materialization)):
                 yield step_event(
                     ctx,
-                    "STEP_MATERIALIZATION",
+                    DagsterEventType.STEP_MATERIALIZATION,
                     StepMaterializationData(item),
                     f'Materialized value "{item.label}".',
                 )
             elif isinstance(item, ExpectationResult):
                 yield step_event(
                     ctx,
-                    "STEP_EXPECTATION_RESULT",
+                    DagsterEventType.STEP_EXPECTATION_RESULT,
                     StepExpectationResultData(item),
                     f"Expectation{f' {item.label}' if item.label else ''} "
                     f"{'passed' if item.success else 'failed'}.",
@@ -335,7 +338,7 @@ def _handle_output(
     handle = StepOutputHandle(ctx.step_key, name)
     yield step_event(
         ctx,
-        "STEP_OUTPUT",
+        DagsterEventType.STEP_OUTPUT,
         StepOutputData(handle, _type_check_data(check, name)),
         f'Yielded output "{name}" of type "{dagster_type.display_name}". '
         f"(Type check {'passed' if check.success else 'failed'}).",
@@ -368,7 +371,7 @@ def _handle_output(
         for materialization in materializations:
             yield step_event(
                 ctx,
-                "STEP_MATERIALIZATION",
+                DagsterEventType.STEP_MATERIALIZATION,
                 StepMaterializationData(materialization),
                 f'Materialized value "{materialization.label}".',
             )
@@ -381,7 +384,7 @@ def _object_store_event(
         message = f'Retrieved intermediate object for input "{input_name}" from {op.address}'
     else:
         message = f'Stored intermediate object for output "{op.value_name}" in {op.address}'
-    return step_event(ctx, "OBJECT_STORE_OPERATION", op, message)
+    return step_event(ctx, DagsterEventType.OBJECT_STORE_OPERATION, op, message)
 
 
 # --- type checks -------------------------------------------------------------------------------
@@ -465,7 +468,7 @@ def _failure_event(
     detail = message_suffix or cause.message.strip()
     return step_event(
         ctx,
-        "STEP_FAILURE",
+        DagsterEventType.STEP_FAILURE,
         StepFailureData(error, user_failure_data),
         f'Execution of step "{ctx.step_key}" failed: {detail}',
     )
@@ -484,7 +487,7 @@ def _retry_or_fail(
     wait = request.seconds_to_wait
     return step_event(
         ctx,
-        "STEP_UP_FOR_RETRY",
+        DagsterEventType.STEP_UP_FOR_RETRY,
         StepRetryData(error, wait),
         f'Execution of step "{ctx.step_key}" failed and has requested a retry'
         + (f" in {wait} seconds." if wait else "."),

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..events import DagsterEvent
+from ..events import EVENT_TYPE_VALUE, DagsterEvent, DagsterEventType
 from .contexts import SystemComputeExecutionContext
 
 
 def step_event(
-    ctx: SystemComputeExecutionContext, kind: str, data: Any, message: str
+    ctx: SystemComputeExecutionContext, kind: DagsterEventType | str, data: Any, message: str
 ) -> DagsterEvent:
-    """Emit a step event of type ``kind`` for the step of ``ctx``."""
+    """Emit a step event of type ``kind`` (a :class:`DagsterEventType`; its value, the plain string
+    the event stores, is accepted too) for the step of ``ctx``."""
     return ctx.emit(
         DagsterEvent(
-            kind,
+            EVENT_TYPE_VALUE[kind],
             ctx.pipeline_name,
             ctx.step_key,
             ctx.solid_handle,

@@ -26,6 +26,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 
 from ..definitions.pipeline import PipelineDefinition
+from ..events import DagsterEventType
 from ..execution import breakpoints, debug_io, postmortem
 from ..execution.observers import (
     RunFinish,
@@ -130,7 +131,11 @@ def find_pipeline(name: str, used: Any = None) -> Any:
 def _first_failed_step(instance: DagsterInstance, run_id: str) -> str | None:
     for record in instance.all_logs(run_id):
         event = record.dagster_event
-        if event is not None and event.event_type_value == "STEP_FAILURE" and event.step_key:
+        if (
+            event is not None
+            and event.event_type_value == DagsterEventType.STEP_FAILURE
+            and event.step_key
+        ):
             return str(event.step_key)
     return None
 

@@ -23,7 +23,6 @@ import graphviz
 from ..definitions import display
 from ..definitions.composite import CompositeSolidDefinition
 from ..definitions.dot import (
-    STATUS_OF_EVENT,
     DotCluster,
     DotEdge,
     DotGraph,
@@ -33,10 +32,10 @@ from ..definitions.dot import (
     pipeline_graph,
     signature,
     snapshot_graph,
+    step_statuses,
 )
 from ..definitions.pipeline import PipelineDefinition
 from ..errors import DagsterInvariantViolationError
-from ..events import DagsterEvent
 from ..execution.results import PipelineExecutionResult
 from ..plan.plan import ExecutionPlan
 from ..storage.instance import DagsterInstance
@@ -186,18 +185,6 @@ def _add_items(digraph: graphviz.Digraph, items: Iterable[DotNode | DotCluster])
 def _dot_text(text: str) -> str:
     """A label for the graphviz package, which passes backslash escapes through to DOT."""
     return text.replace("\\", "\\\\").replace("\n", "\\n")
-
-
-def step_statuses(events: Iterable[DagsterEvent]) -> dict[str, str]:
-    """Solid handle -> the status its step's last status event leaves it in."""
-    statuses: dict[str, str] = {}
-    for event in events:
-        status = STATUS_OF_EVENT.get(event.event_type_value)
-        if status is None or event.step_key is None:
-            continue
-        handle = event.solid_handle or event.step_key.rsplit(".", 1)[0]
-        statuses[handle] = status
-    return statuses
 
 
 def run_graph(run_id: str, instance: DagsterInstance) -> DotGraph:

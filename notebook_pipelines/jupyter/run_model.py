@@ -12,18 +12,22 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..definitions.dot import STATUS_OF_EVENT
-from ..events import EventRecord
-from ..execution.debugger import MARKER as DEBUGGER_MARKER
+from ..events import (
+    ACTIVE_STATUSES,
+    DONE_STATUSES,
+    PIPELINE_EVENTS,
+    DagsterEventType,
+    DebuggerEventData,
+    EventRecord,
+    StepStatus,
+    next_step_status,
+)
+from ..storage.runs import PipelineRunStatus, status_for_event_type
 
-DONE = frozenset({"succeeded", "failed", "skipped", "canceled"})
-RUN_STATUS_OF_EVENT = {
-    "PIPELINE_START": "STARTED",
-    "PIPELINE_SUCCESS": "SUCCESS",
-    "PIPELINE_FAILURE": "FAILURE",
-    "PIPELINE_INIT_FAILURE": "FAILURE",
-}
-RUN_END = frozenset({"PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_INIT_FAILURE"})
+#: the events that end a run
+RUN_END = PIPELINE_EVENTS - {DagsterEventType.PIPELINE_START}
+#: the statuses a step is shown as canceled from when its run ends without success
+_CUT_SHORT = ACTIVE_STATUSES | {StepStatus.UP_FOR_RETRY}
 
 
 #: events of a step sent along with its state (the latest), and characters of each
@@ -52,7 +56,7 @@ class StepState:
 
     def __init__(self, handle: str):
         self.handle = handle
-        self.status = "pending"
+        self.status = StepStatus.PENDING
         self.start: float | None = None
         self.duration_ms: float | None = None
         self.error: str | None = None
@@ -63,7 +67,7 @@ class StepState:
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "status": self.status,
+            "status": self.status.value,
             "handle": self.handle,
             "start": self.start,
             "duration_ms": self.duration_ms,
@@ -113,11 +117,11 @@ class RunModel:
         self.last_at = record.timestamp
         event = record.dagster_event
         type_value = event.event_type_value if event is not None else None
-        run_status = RUN_STATUS_OF_EVENT.get(type_value or "")
+        run_status = status_for_event_type(type_value) if type_value is not None else None
         if run_status is not None:
-            if type_value == "PIPELINE_START":
+            if type_value == DagsterEventType.PIPELINE_START:
                 self.started_at = record.timestamp
-            self.status = run_status
+            self.status = run_status.value
         step_key = record.step_key or (event.step_key if event is not None else None)
         if step_key is not None and (not self._planned or step_key in self._planned):
             self._apply_step(step_key, record)
@@ -133,33 +137,29 @@ class RunModel:
         kind = event.event_type_value if event is not None else "LOG"
         message = (event.message if event is not None else None) or record.user_message or ""
         state.summary.append(f"{kind}: {message}"[:SUMMARY_CHARS])
-        if state.status in ("running", "in_debugger"):
+        if state.status in ACTIVE_STATUSES:
             self._dirty.add(step_key)  # a running step's log lines show as they come
-        status = STATUS_OF_EVENT.get(event.event_type_value) if event is not None else None
-        if event is not None and status is None and event.event_type_value == "ENGINE_EVENT":
-            status = _debugger_status(state.status, event.event_specific_data)
-            if status is not None:
-                state.status = status  # entering / leaving the debugger: the step keeps its start
-                self._dirty.add(step_key)
+        if event is None:
             return
-        if event is None or status is None:
+        status = next_step_status(state.status, event)
+        if status is None:
             return
         state.status = status
         self._dirty.add(step_key)
-        if status == "running":
+        data = event.event_specific_data
+        if type(data) is DebuggerEventData:
+            return  # entering / leaving the debugger: the step keeps its start
+        if status is StepStatus.RUNNING:
             state.start = record.timestamp
             state.duration_ms = None
             state.error = None
         elif state.start is not None:
             state.duration_ms = round((record.timestamp - state.start) * 1000.0, 3)
-        data = event.event_specific_data
-        if status == "succeeded" and getattr(data, "duration_ms", None) is not None:
+        if status is StepStatus.SUCCEEDED and getattr(data, "duration_ms", None) is not None:
             state.duration_ms = round(float(data.duration_ms), 3)
         error = getattr(data, "error", None)
         if error is not None:
             state.error = error.to_string()
-            if status == "failed" and error.cls_name == "KeyboardInterrupt":
-                state.status = "canceled"  # stopped by Ctrl-C / a kernel interrupt
 
     def end(self, run_status: str) -> None:
         """The run is over with ``run_status`` (e.g. CANCELED after Ctrl-C): steps still running
@@ -167,11 +167,8 @@ class RunModel:
         self.status = run_status
         self.ended = True
         for key, state in self.steps.items():
-            if (
-                state.status in ("running", "in_debugger", "up_for_retry")
-                and run_status != "SUCCESS"
-            ):
-                state.status = "canceled"
+            if state.status in _CUT_SHORT and run_status != PipelineRunStatus.SUCCESS:
+                state.status = StepStatus.CANCELED
                 if state.start is not None and self.last_at is not None:
                     state.duration_ms = round((self.last_at - state.start) * 1000.0, 3)
                 self._dirty.add(key)
@@ -188,7 +185,7 @@ class RunModel:
         return list(self._dirty)
 
     def running(self) -> list[str]:
-        return [k for k, s in self.steps.items() if s.status in ("running", "in_debugger")]
+        return [k for k, s in self.steps.items() if s.status in ACTIVE_STATUSES]
 
     def take_changes(self) -> dict[str, dict[str, Any]]:
         """The steps changed since the last call, as plain dicts (and forget them)."""
@@ -201,7 +198,7 @@ class RunModel:
     def progress(self) -> dict[str, int]:
         """Steps done out of all, and how many ended in each way (the progress bar shows
         succeeded, failed, skipped and canceled steps apart, never a failed run in full green)."""
-        counts = {status: 0 for status in sorted(DONE)}
+        counts = {status.value: 0 for status in sorted(DONE_STATUSES)}
         for state in self.steps.values():
             if state.status in counts:
                 counts[state.status] += 1
@@ -216,20 +213,9 @@ class RunModel:
 
     def failed_or_not_run(self) -> list[str]:
         """Step keys to run again "from failure": every step that did not succeed."""
-        return [k for k, s in self.steps.items() if s.status != "succeeded"]
+        return [k for k, s in self.steps.items() if s.status is not StepStatus.SUCCEEDED]
 
     def upstream(self, snapshot: Mapping[str, Any] | None) -> dict[str, set[str]]:
         """The step DAG (step key -> upstream step keys) of a stored plan snapshot."""
         deps = (snapshot or {}).get("step_deps") or {}
         return {key: set(ups) for key, ups in deps.items()}
-
-
-def _debugger_status(current: str, data: Any) -> str | None:
-    """``in_debugger`` / ``running`` for a running step's debugger engine events, else None."""
-    if current not in ("running", "in_debugger"):
-        return None
-    if getattr(data, "marker_start", None) == DEBUGGER_MARKER:
-        return "in_debugger"
-    if getattr(data, "marker_end", None) == DEBUGGER_MARKER:
-        return "running"
-    return None

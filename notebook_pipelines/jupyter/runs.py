@@ -17,6 +17,7 @@ from IPython.core.error import UsageError
 
 from ..cli.output import first_line, format_duration, format_time, table
 from ..errors import SerializableErrorInfo
+from ..events import DagsterEventType
 from ..storage.instance import DagsterInstance
 from ..storage.runs import PipelineRunStatus, RunRecord, RunsFilter
 
@@ -129,12 +130,12 @@ def _row(instance: DagsterInstance, record: RunRecord) -> RunRow:
             continue
         kind = event.event_type_value
         error: SerializableErrorInfo | None = None
-        if kind == "STEP_SUCCESS":
+        if kind == DagsterEventType.STEP_SUCCESS:
             ok += 1
-        elif kind == "STEP_FAILURE":
+        elif kind == DagsterEventType.STEP_FAILURE:
             failed += 1
             error = event.step_failure_data.error
-        elif kind in ("PIPELINE_INIT_FAILURE", "PIPELINE_FAILURE"):
+        elif kind in (DagsterEventType.PIPELINE_INIT_FAILURE, DagsterEventType.PIPELINE_FAILURE):
             error = event.pipeline_failure_data.error
         if error is not None and not failure:
             where = f"{event.step_key}: " if event.step_key else ""

@@ -35,6 +35,7 @@ from typing import Any
 from IPython.core.magic import Magics, line_magic, magics_class
 
 from ..errors import DagsterError, DagsterSubprocessError, SerializableErrorInfo
+from ..events import DagsterEventType
 from . import debug
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -103,7 +104,7 @@ def find_step_failure(
             break
         for record in entry.instance.all_logs(entry.run_id):
             event = record.dagster_event
-            if event is None or event.event_type_value != "STEP_FAILURE":
+            if event is None or event.event_type_value != DagsterEventType.STEP_FAILURE:
                 continue
             data = event.event_specific_data
             error = getattr(data, "error", None)

@@ -35,7 +35,7 @@ import traitlets
 
 from ..definitions.dot import STATUS_COLORS
 from ..errors import DagsterError, DagsterInvariantViolationError
-from ..events import EventRecord
+from ..events import ACTIVE_STATUSES, DagsterEventType, EventRecord, StepStatus
 from ..storage.instance import DagsterInstance
 from ..storage.runs import PipelineRunStatus
 from .current import CurrentPipeline, current_pipeline, stale_note
@@ -49,8 +49,12 @@ from .widget_selection import preview_selection, selection_problem
 
 __all__ = ["RunWidget", "extension_file"]
 
-#: colours of the statuses only the widget shows
-WIDGET_COLORS = {**STATUS_COLORS, "canceled": "#e9c46a", "in_debugger": "#c77dff"}
+#: the step statuses' colours (the run graphs' own)
+WIDGET_COLORS = STATUS_COLORS
+
+
+#: statuses of a step whose captured output is not read at a flush (running ones are polled)
+_NO_OUTPUT_YET = ACTIVE_STATUSES | {StepStatus.PENDING}
 
 
 class RunWidget(anywidget.AnyWidget):
@@ -310,7 +314,7 @@ class RunWidget(anywidget.AnyWidget):
         if self._logs_enabled():
             for key in self._model.changed():
                 # a step that just started has written nothing yet; running ones are polled
-                if self._model.steps[key].status not in ("pending", "running", "in_debugger"):
+                if self._model.steps[key].status not in _NO_OUTPUT_YET:
                     self._read_output(key)
         delta = self._model.take_changes()
         progress = self._model.progress()
@@ -391,9 +395,12 @@ class RunWidget(anywidget.AnyWidget):
                     "message": (event.message or r.user_message) if event else r.user_message,
                 }
             )
-            if event is not None and event.event_type_value == "STEP_OUTPUT":
+            if event is not None and event.event_type_value == DagsterEventType.STEP_OUTPUT:
                 outputs.append(event.event_specific_data.output_name)
-            if event is not None and event.event_type_value == "STEP_MATERIALIZATION":
+            if (
+                event is not None
+                and event.event_type_value == DagsterEventType.STEP_MATERIALIZATION
+            ):
                 notebook = executed_notebook(event.event_specific_data) or notebook
         stdout, stderr = "", ""
         if self.run_id and self._instance.compute_log_manager.enabled:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from ..errors import SerializableErrorInfo
 from ..events import (
     DagsterEvent,
+    DagsterEventType,
     EngineEventData,
     EventRecord,
     PipelineFailureData,
@@ -59,7 +60,7 @@ def mark_dead_runs(instance: DagsterInstance) -> list[str]:
         )
         tags = {"pipeline": run.pipeline_name}
         engine = DagsterEvent(
-            "ENGINE_EVENT",
+            DagsterEventType.ENGINE_EVENT.value,
             run.pipeline_name,
             logging_tags=tags,
             event_specific_data=EngineEventData(
@@ -72,7 +73,7 @@ def mark_dead_runs(instance: DagsterInstance) -> list[str]:
             pid=os.getpid(),
         )
         failure = DagsterEvent(
-            "PIPELINE_FAILURE",
+            DagsterEventType.PIPELINE_FAILURE.value,
             run.pipeline_name,
             logging_tags=tags,
             event_specific_data=PipelineFailureData(SerializableErrorInfo(reason + "\n", (), None)),

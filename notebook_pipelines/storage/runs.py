@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import DagsterInvariantViolationError, DagsterRunNotFoundError
-from ..events import DagsterEvent
+from ..events import PIPELINE_EVENTS, DagsterEvent, DagsterEventType
 from ..serdes import serializable
 from .processes import process_start_ticks, this_host
 
@@ -60,16 +60,14 @@ FINISHED_STATUSES = frozenset(
     {PipelineRunStatus.SUCCESS, PipelineRunStatus.FAILURE, PipelineRunStatus.CANCELED}
 )
 
-#: The event types (as ``event_type_value`` strings) that change a run's status.
-RUN_STATUS_EVENT_TYPES = frozenset(
-    {"PIPELINE_START", "PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_INIT_FAILURE"}
-)
+#: The event types that change a run's status (matched by ``event_type_value`` strings too).
+RUN_STATUS_EVENT_TYPES = PIPELINE_EVENTS
 
 _STATUS_FOR_EVENT_TYPE: dict[str, PipelineRunStatus] = {
-    "PIPELINE_START": PipelineRunStatus.STARTED,
-    "PIPELINE_SUCCESS": PipelineRunStatus.SUCCESS,
-    "PIPELINE_FAILURE": PipelineRunStatus.FAILURE,
-    "PIPELINE_INIT_FAILURE": PipelineRunStatus.FAILURE,
+    DagsterEventType.PIPELINE_START: PipelineRunStatus.STARTED,
+    DagsterEventType.PIPELINE_SUCCESS: PipelineRunStatus.SUCCESS,
+    DagsterEventType.PIPELINE_FAILURE: PipelineRunStatus.FAILURE,
+    DagsterEventType.PIPELINE_INIT_FAILURE: PipelineRunStatus.FAILURE,
 }
 
 

@@ -91,17 +91,17 @@ SCHEMA = Schema(
 #: Event types whose record is committed at once, with every record buffered before it.
 FLUSH_EVENT_TYPES = frozenset(
     {
-        "STEP_SUCCESS",
-        "STEP_FAILURE",
-        "STEP_SKIPPED",
-        "STEP_UP_FOR_RETRY",
-        "HOOK_COMPLETED",
-        "HOOK_ERRORED",
-        "HOOK_SKIPPED",
-        "PIPELINE_START",
-        "PIPELINE_SUCCESS",
-        "PIPELINE_FAILURE",
-        "PIPELINE_INIT_FAILURE",
+        DagsterEventType.STEP_SUCCESS,
+        DagsterEventType.STEP_FAILURE,
+        DagsterEventType.STEP_SKIPPED,
+        DagsterEventType.STEP_UP_FOR_RETRY,
+        DagsterEventType.HOOK_COMPLETED,
+        DagsterEventType.HOOK_ERRORED,
+        DagsterEventType.HOOK_SKIPPED,
+        DagsterEventType.PIPELINE_START,
+        DagsterEventType.PIPELINE_SUCCESS,
+        DagsterEventType.PIPELINE_FAILURE,
+        DagsterEventType.PIPELINE_INIT_FAILURE,
     }
 )
 

@@ -24,9 +24,18 @@ from notebook_pipelines.definitions.dot import (
     pipeline_graph,
     pipeline_to_dot,
     snapshot_graph,
+    step_statuses,
 )
 from notebook_pipelines.definitions.snapshot import pipeline_snapshot
-from notebook_pipelines.errors import DagsterInvariantViolationError
+from notebook_pipelines.errors import DagsterInvariantViolationError, SerializableErrorInfo
+from notebook_pipelines.events import (
+    DagsterEvent,
+    DagsterEventType,
+    DebuggerEventData,
+    StepFailureData,
+    StepStatus,
+    StepSuccessData,
+)
 
 
 @solid
@@ -85,6 +94,36 @@ def test_color_by_status() -> None:
     assert graph.node("last").attrs["fillcolor"] == STATUS_COLORS["skipped"]
     assert graph.node("last").label.endswith("[skipped]")
     assert 'fillcolor="#f28b82"' in graph.to_dot()
+
+
+def test_step_statuses_colour_a_run_by_its_events() -> None:
+    """Each solid handle gets the status its step's events leave it in (events.next_step_status):
+    a step interrupted by Ctrl-C is canceled, one stopped in the debugger is in it."""
+
+    def made(kind: DagsterEventType, key: str, data: Any = None) -> DagsterEvent:
+        return DagsterEvent(kind.value, "nested", key, key.rsplit(".", 1)[0], "COMPUTE", {}, data)
+
+    interrupted = StepFailureData(SerializableErrorInfo("\n", (), "KeyboardInterrupt"))
+    events = [
+        made(DagsterEventType.PIPELINE_START, "one.compute"),
+        made(DagsterEventType.STEP_START, "one.compute"),
+        made(DagsterEventType.STEP_SUCCESS, "one.compute", StepSuccessData(1.0)),
+        made(DagsterEventType.STEP_START, "twice.first.compute"),
+        made(DagsterEventType.ENGINE_EVENT, "twice.first.compute", DebuggerEventData()),
+        made(DagsterEventType.STEP_START, "twice.second.compute"),
+        made(DagsterEventType.STEP_FAILURE, "twice.second.compute", interrupted),
+    ]
+    statuses = step_statuses(events)
+    assert statuses == {
+        "one": StepStatus.SUCCEEDED,
+        "twice.first": StepStatus.IN_DEBUGGER,
+        "twice.second": StepStatus.CANCELED,
+    }
+    graph = pipeline_graph(nested)
+    color_by_status(graph, statuses)
+    assert graph.node("twice.first").attrs["fillcolor"] == STATUS_COLORS["in_debugger"]
+    assert graph.node("twice.second").label.endswith("[canceled]")
+    assert graph.node("last").label.endswith("[not run]")
 
 
 def test_without_renderer_to_graphviz_is_a_clear_error_and_display_is_text(

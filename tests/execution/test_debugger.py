@@ -17,6 +17,7 @@ from notebook_pipelines import (
     pipeline,
     solid,
 )
+from notebook_pipelines.events import DebuggerEventData
 from notebook_pipelines.execution import breakpoints, debug_io
 from notebook_pipelines.execution.debugger import MARKER, Debugger
 
@@ -179,6 +180,10 @@ def test_engine_events_mark_the_step_in_and_out_of_the_debugger(
         if event is not None and event.event_type_value == "ENGINE_EVENT" and event.step_key:
             data = event.event_specific_data
             marks.append((event.step_key, data.marker_start or "-", data.marker_end or "-"))
+            # the payload says "debugger" by its type: stopped, then going on
+            assert type(data) is DebuggerEventData
+            assert data.stopped is (data.marker_start == MARKER)
+            assert (data.location is not None) is data.stopped
     assert marks == [
         ("add.compute", MARKER, "-"),
         ("add.compute", "-", MARKER),
