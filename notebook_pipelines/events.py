@@ -4,6 +4,13 @@ Events are frozen, JSON-serialisable records (layer 1: no imports of execution o
 results, the widget, the progress display and the command line all consume the same stream, either
 as :class:`DagsterEvent` objects or as :class:`EventRecord` entries of a run's event log (which also
 holds ``context.log`` messages that are not Dagster events).
+
+Event kinds are :class:`DagsterEventType` members everywhere in the package; an event stores its
+kind's value, a plain string (``event_type_value``, made from the member by
+:data:`EVENT_TYPE_VALUE`), and a member is equal to and hashes like its value, so a stored string
+finds its member in a set or dictionary keyed by members. A step's status (:class:`StepStatus`) is
+read from its events by :func:`next_step_status` alone (:func:`step_status` folds a list); the
+debugger's stops are engine events with a :class:`DebuggerEventData` payload.
 """
 
 from __future__ import annotations

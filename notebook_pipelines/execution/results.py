@@ -117,7 +117,7 @@ class PipelineExecutionResult(_GraphResult):
     @property
     def success(self) -> bool:
         """Whether no step (and the run itself) failed."""
-        return not any(e.event_type in FAILURE_EVENTS for e in self.event_list)
+        return not any(e.event_type_value in FAILURE_EVENTS for e in self.event_list)
 
     def to_graphviz(self) -> Any:
         """The pipeline's DAG coloured by step status in this run, as a ``graphviz.Digraph``
@@ -207,7 +207,7 @@ class SolidExecutionResult:
     def step_key(self) -> str:
         return f"{self.handle}.compute"
 
-    def _of(self, kind: str) -> list[DagsterEvent]:
+    def _of(self, kind: DagsterEventType) -> list[DagsterEvent]:
         return [e for e in self.step_events if e.event_type_value == kind]
 
     @property

@@ -15,7 +15,12 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+from ..events import StepStatus
+
 __all__ = ["run_html"]
+
+#: how a step ended, in the order the progress text names them
+_ENDINGS = (StepStatus.SUCCEEDED, StepStatus.FAILED, StepStatus.SKIPPED, StepStatus.CANCELED)
 
 #: characters of each error shown
 ERROR_CHARS = 1500
@@ -87,11 +92,7 @@ def run_html(
 def progress_text(progress: Mapping[str, int]) -> str:
     """``"10 steps: 7 succeeded, 1 failed, 2 skipped"`` (the kinds that occur)."""
     total = int(progress.get("total", 0))
-    kinds = [
-        f"{progress[k]} {k}"
-        for k in ("succeeded", "failed", "skipped", "canceled")
-        if progress.get(k)
-    ]
+    kinds = [f"{progress[k]} {k.value}" for k in _ENDINGS if progress.get(k)]
     pending = total - int(progress.get("done", 0))
     if pending:
         kinds.append(f"{pending} not finished")
