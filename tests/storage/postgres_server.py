@@ -129,7 +129,8 @@ class PostgresServer:
 
     def restart(self) -> None:
         """``pg_ctl restart -m fast``: every connection is cut, the server is back when it returns."""
-        self._pg_ctl("-m", "fast", "restart")
+        # -l: the new postmaster writes to the log, not to the pipe this process reads
+        self._pg_ctl("-l", os.path.join(self.folder, "server.log"), "-m", "fast", "restart")
 
     def stop(self) -> None:
         if self._started:
