@@ -72,8 +72,10 @@ $(STAMP): pyproject.toml $(LOCK) | $(PY)
 # System packages from Debian, installed when missing (as root, or with password-less sudo):
 # graphviz provides the `dot` binary the graph display needs; chromium (with fonts-liberation, for
 # legible text) is the headless browser of the real-browser widget test (tests/jupyter/), driven by
-# the playwright wheel, which never downloads a browser of its own. When nothing can be installed,
-# warn and go on: graph rendering is then unavailable and the browser test skips, saying why.
+# the playwright wheel, which never downloads a browser of its own; postgresql provides the
+# initdb/pg_ctl the PostgreSQL storage tests start a private server with (tests/storage/
+# postgres_server.py; no server is left running). When nothing can be installed, warn and go on:
+# graph rendering is then unavailable and the browser and PostgreSQL tests skip, saying why.
 system-deps:
 	@missing=""; why=""; \
 	if ! command -v dot >/dev/null 2>&1; then \
@@ -82,6 +84,9 @@ system-deps:
 	if [ ! -x /usr/bin/chromium ]; then \
 		missing="$$missing chromium fonts-liberation"; why="$${why:+$$why, }/usr/bin/chromium not found"; \
 	fi; \
+	if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		missing="$$missing postgresql"; why="$${why:+$$why, }PostgreSQL's initdb not found"; \
+	fi; \
 	missing="$${missing# }"; \
 	if [ -z "$$missing" ]; then \
 		:; \
@@ -89,16 +94,16 @@ system-deps:
 		echo "$$why: installing Debian's $$missing"; \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			--no-install-recommends $$missing >/dev/null; } \
-			|| echo "warning: could not install $$missing; graph rendering or the browser test will not work"; \
+			|| echo "warning: could not install $$missing; graph rendering, the browser or the PostgreSQL tests will not work"; \
 	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
 		echo "$$why: installing Debian's $$missing (sudo)"; \
 		{ sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			--no-install-recommends $$missing >/dev/null; } \
-			|| echo "warning: could not install $$missing; graph rendering or the browser test will not work"; \
+			|| echo "warning: could not install $$missing; graph rendering, the browser or the PostgreSQL tests will not work"; \
 	else \
 		echo "note: $$why, and $$missing cannot be installed here (needs apt-get, and root or sudo);"; \
-		echo "      install your system's packages for graph rendering (graphviz) and the browser test"; \
-		echo "      (chromium at /usr/bin/chromium). Continuing without them."; \
+		echo "      install your system's packages for graph rendering (graphviz), the browser test"; \
+		echo "      (chromium at /usr/bin/chromium) and the PostgreSQL tests (postgresql). Continuing without them."; \
 	fi
 
 setup: $(STAMP) system-deps
