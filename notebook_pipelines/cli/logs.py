@@ -1,4 +1,5 @@
-"""Reading a step's captured stdout and stderr (``runs logs``) from the instance's compute logs.
+"""Reading a step's captured stdout and stderr (``runs logs``) from the instance's compute logs
+(local files, or the copies uploaded to the instance's ``compute_logs`` object store).
 
 The logs are streamed to the terminal a chunk at a time (decoded as UTF-8, undecodable bytes
 replaced), so a step that printed hundreds of megabytes is shown without holding it in memory.
@@ -17,8 +18,9 @@ CHUNK_SIZE = 1 << 20
 
 
 def step_log_paths(instance: DagsterInstance, run_id: str, step_key: str) -> tuple[str, str]:
-    """The files of the step's stdout and stderr (they may not exist)."""
-    paths = instance.compute_log_manager.log_paths(run_id, step_key)
+    """The files of the step's stdout and stderr (they may not exist); downloaded first from the
+    instance's compute-log object store when it holds more (the step ran on another machine)."""
+    paths = instance.compute_log_manager.fetch_logs(run_id, step_key)
     return paths.out, paths.err
 
 

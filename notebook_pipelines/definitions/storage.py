@@ -1,6 +1,7 @@
 """Where intermediate values live: :class:`SystemStorageDefinition` (the older ``storage`` key) and
 :class:`IntermediateStorageDefinition` (``intermediate_storage``), their decorators, and the
-built-in in-memory and filesystem definitions: their names and config schemas; the storage layer
+built-in in-memory, filesystem and ``object_store`` (an fsspec URL such as ``s3://bucket/prefix``;
+add it to a mode's ``intermediate_storage_defs``) definitions: their names and config schemas; the storage layer
 implements them and registers each under its name (see :mod:`.registry`)."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..config import Field, StringSource, convert_to_field
+from ..config import Field, Permissive, StringSource, convert_to_field
 from ..errors import DagsterInvalidDefinitionError
 from .names import check_valid_name
 from .registry import Registered
@@ -156,6 +157,33 @@ fs_intermediate_storage = IntermediateStorageDefinition(
     _fs_config(),
     Registered("intermediate storage", "filesystem"),
 )
+
+object_store_intermediate_storage = IntermediateStorageDefinition(
+    "object_store",
+    True,
+    None,
+    {
+        "url": Field(
+            StringSource,
+            is_required=False,
+            description="An fsspec URL (s3://bucket/prefix, gs://..., file://...); each run gets "
+            "its own folder under it (default: the instance.yaml's intermediates url).",
+        ),
+        "storage_options": Field(
+            Permissive(),
+            is_required=False,
+            description="Options of the file system (s3fs: endpoint_url, key, secret, "
+            "config_kwargs...); a value {env: NAME} is read from the environment variable NAME.",
+        ),
+    },
+    Registered("intermediate storage", "object_store"),
+)
+#: The in-memory and filesystem intermediate storages plus ``object_store`` (for a mode).
+object_store_plus_default_intermediate_storage_defs = [
+    mem_intermediate_storage,
+    fs_intermediate_storage,
+    object_store_intermediate_storage,
+]
 
 default_system_storage_defs = [mem_system_storage, fs_system_storage]
 default_intermediate_storage_defs = [mem_intermediate_storage, fs_intermediate_storage]

@@ -48,7 +48,7 @@ missing section is the default (the SQLite files and the folder's own ``storage/
   and (unless ``intermediates``/``compute_logs`` point elsewhere) the runs' files. An
   :class:`InstanceRef` is that folder, so worker processes open the same parts.
 - Only the parts named are changed; the ``intermediates`` and ``compute_logs`` sections are read
-  by :mod:`.object_store` (:func:`section` gives a part's section with its ``{env: ...}``
+  by :mod:`.instance_stores` (:func:`section` gives a part's section with its ``{env: ...}``
   values resolved). A file written by a
 newer release (higher ``instance_version``), or one that cannot be read, is refused with a
 :class:`~notebook_pipelines.errors.DagsterInstanceError` naming it; it is never rewritten.

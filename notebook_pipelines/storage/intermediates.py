@@ -16,6 +16,10 @@ an explicit copy (``CP_OBJECT``) into the child run:
   ``<instance root>/storage/<run_id>/intermediates/<step>/<output>`` (the instance's
   :meth:`~.instance.DagsterInstance.intermediates_directory`); with an ephemeral instance that
   is under the process's temporary folder;
+- filesystem without ``base_dir`` on an instance whose ``instance.yaml`` names an object store for
+  its ``intermediates`` (:mod:`.instance_stores`): ``<url>/<run_id>/intermediates/...`` there;
+- ``object_store`` (config ``url``, ``storage_options``; :mod:`.fsspec_store`):
+  ``<url>/<run_id>/intermediates/<step>/<output>`` in any fsspec store (``s3://bucket/prefix``);
 - filesystem with ``base_dir``: ``<base_dir>/<run_id>/intermediates/<step>/<output>``, not
   ``<base_dir>/intermediates/...`` as in the reference, where every run overwrote the previous
   run's values. A re-execution copies from ``<base_dir>/<parent_run_id>/...``, so parent and child
@@ -426,9 +430,47 @@ def _base_dir(config: Mapping[str, Any] | None, where: str) -> str | None:
     return os.path.abspath(os.path.expanduser(os.fspath(base_dir)))
 
 
-def _filesystem_store(instance: DagsterInstance, base_dir: str | None) -> FilesystemObjectStore:
-    # Runs live in <store root>/<run_id>/: the instance's storage folder or base_dir.
-    return FilesystemObjectStore(base_dir if base_dir is not None else instance.storage_directory())
+def _filesystem_store(instance: DagsterInstance, base_dir: str | None) -> ObjectStore:
+    # Runs live in <store root>/<run_id>/: base_dir, the object store the instance's
+    # instance.yaml names for its intermediates, or the instance's storage folder.
+    if base_dir is not None:
+        return FilesystemObjectStore(base_dir)
+    return run_values_store(instance)
+
+
+def run_values_store(instance: DagsterInstance) -> ObjectStore:
+    """Where ``instance`` keeps its runs' values by default (each run under ``<run_id>/``): the
+    object store of its ``intermediates`` section (:mod:`.instance_stores`), else its folder's
+    ``storage/``. Readers of a run's stored values (re-execution, post-mortems) find them here."""
+    from .instance_stores import instance_store
+
+    store = instance_store(instance, "intermediates")
+    return store if store is not None else FilesystemObjectStore(instance.storage_directory())
+
+
+def create_object_store_intermediate_storage(
+    init_context: InitIntermediateStorageContextLike,
+) -> ObjectStoreIntermediateStorage:
+    """The ``object_store`` intermediate storage: values in an fsspec store at ``url``
+    (``s3://bucket/prefix``...) under ``<url>/<run_id>/intermediates/<step>/<output>``; with no
+    ``url`` in its config, the one of the instance's ``intermediates`` section."""
+    from .fsspec_store import FsspecObjectStore
+    from .instance_stores import instance_store
+
+    config = init_context.intermediate_storage_config or {}
+    url = config.get("url")
+    store: ObjectStore | None
+    if url is None:
+        store = instance_store(init_context.instance, "intermediates")
+        if store is None:
+            raise DagsterInvariantViolationError(
+                "intermediate_storage: object_store needs a url (config: {url: "
+                "s3://bucket/prefix}), or an intermediates section with a url in the "
+                "instance's instance.yaml."
+            )
+    else:
+        store = FsspecObjectStore(url, config.get("storage_options"))
+    return ObjectStoreIntermediateStorage(store, run_id_root, init_context.pipeline_run.run_id)
 
 
 def create_in_memory_intermediate_storage(
@@ -522,5 +564,6 @@ def unpicklable_output_message(handle: StepOutputHandle, error: BaseException) -
 # The built-in storage definitions (definitions/storage.py) find their implementations here by name.
 registry.intermediate_storages.register("in_memory", create_in_memory_intermediate_storage)
 registry.intermediate_storages.register("filesystem", create_filesystem_intermediate_storage)
+registry.intermediate_storages.register("object_store", create_object_store_intermediate_storage)
 registry.system_storages.register("in_memory", create_in_memory_system_storage)
 registry.system_storages.register("filesystem", create_filesystem_system_storage)
