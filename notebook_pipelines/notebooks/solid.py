@@ -43,7 +43,7 @@ from ..plan.steps import FromStepOutput
 from ..reconstruct import make_reconstructable
 from ..serdes import unpack
 from ..storage.file_manager import LocalFileHandle
-from ..storage.intermediates import ObjectStoreIntermediateStorage
+from ..storage.intermediates import ObjectStoreIntermediateStorage, upload_run_file
 from ..storage.object_store import FilesystemObjectStore
 from ..user_events import AssetMaterialization, EventMetadataEntry, Output
 from . import runner
@@ -196,7 +196,10 @@ def run_notebook_step(
             failure = error
         # the executed notebook first: it is reported also when an output the notebook yielded
         # then fails (its type check, its storage) and ends the step
-        yield _notebook_materialization(spec, context.solid_handle, output_path, failure)
+        stored = upload_run_file(  # values in an object store: the notebook goes there too
+            system.intermediate_storage, output_path, ["notebooks", f"{context.step_key}.ipynb"]
+        )
+        yield _notebook_materialization(spec, context.solid_handle, output_path, failure, stored)
         yield from _reported(system, handle, skip_outputs=failure is not None)
         if failure is not None:
             raise failure
@@ -362,11 +365,14 @@ def _notebook_materialization(
     solid_handle: str,
     output_path: str,
     failure: DagsterNotebookExecutionError | None,
+    stored: str | None = None,
 ) -> AssetMaterialization:
     entries = [
         EventMetadataEntry.path(output_path, "executed notebook"),
         EventMetadataEntry.path(spec.notebook_path, "source notebook"),
     ]
+    if stored is not None:
+        entries.append(EventMetadataEntry.url(stored, "stored notebook"))
     if failure is not None:
         cell = (
             f"In [{failure.execution_count}] (cell index {failure.cell_index})"

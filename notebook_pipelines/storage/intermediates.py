@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -446,6 +446,21 @@ def run_values_store(instance: DagsterInstance) -> ObjectStore:
 
     store = instance_store(instance, "intermediates")
     return store if store is not None else FilesystemObjectStore(instance.storage_directory())
+
+
+def upload_run_file(
+    storage: IntermediateStorage, local_path: str, parts: Sequence[str]
+) -> str | None:
+    """Upload ``local_path`` next to the run's values when ``storage`` keeps them in a remote
+    object store (``<url>/<run_id>/<parts...>``, e.g. an executed notebook); its URI, or ``None``
+    when the values are local (or in memory) or there is no such file."""
+    if not isinstance(storage, ObjectStoreIntermediateStorage) or not os.path.exists(local_path):
+        return None
+    put_file = getattr(storage.object_store, "put_file", None)
+    if put_file is None:
+        return None
+    key = storage.object_store.key_for_paths([*storage._root_parts, *parts])
+    return str(put_file(local_path, key))
 
 
 def create_object_store_intermediate_storage(
