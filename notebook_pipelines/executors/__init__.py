@@ -1,11 +1,17 @@
 """Executors (layer 5): how steps are submitted — in this process, in worker processes, on Dask.
 
+They differ only in that: each is a launcher (:class:`..execution.loop.Launcher`: ``launch``,
+``poll``, ``shutdown``) for the run's one scheduling loop (:func:`..execution.loop.run_steps`),
+which owns skips, retries, priority, ``max_concurrent``, ``raise_on_error``, worker loss and
+Ctrl-C, and their workers speak the one wire protocol of :mod:`..execution.messages`.
+
 Each built-in executor's module registers its creation function under the name of its definition
 (``in_process_executor`` & co. in :mod:`..definitions.executor`) with
 :data:`..definitions.registry.executors`. Importing this package (the API does) provides a loader
 for each, so that a run finds the module by name, imported on its first use: ``import
 notebook_pipelines`` loads neither the worker machinery nor Dask. A new executor is one module
-that registers itself, plus its tests (and a line here if it is built in).
+(its launcher and its executor) that registers itself, plus a conformance-suite test
+(``tests/executors/test_launcher.py`` is a whole one), and a line here if it is built in.
 """
 
 from ..definitions import registry

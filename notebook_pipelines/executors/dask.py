@@ -6,36 +6,36 @@ Every mode that names no executors offers it when the extra is installed: select
 by name (it registers itself at the bottom; :mod:`..executors` imports it on first use), so that
 offering it imports no Dask; a mode with its own ``executor_defs`` lists it there.
 
-How a run goes:
+How a run goes: the run's one scheduling loop (:func:`~..execution.loop.run_steps`) decides what
+runs, retries, skips and stops, as for every executor; this module is only its :class:`DaskLauncher`:
 
-- the parent submits every step as a task whose arguments include the futures of the steps it
-  depends on, keyed ``<run_id>-<step_key>`` with the step's ``dagster/priority``: Dask schedules the
-  steps, in dependency order, on whichever workers it likes;
+- each step the loop launches (a ready step: its inputs are done) is submitted as one task, keyed
+  ``<run_id>-<step_key>-<attempt>`` with the step's ``dagster/priority``: Dask places it on
+  whichever worker it likes;
 - in a worker, the task gets the run's :class:`~..execution.worker.StepWorker` (built once per run
-  per worker process: pipeline, resources and storage are set up once) and runs the step — or, when
-  an upstream step failed, was skipped or did not yield an output the step needs, does not run it
-  and reports it skipped (the rule of :class:`~..plan.active.ActiveExecution`, applied to the
-  summaries its upstream tasks returned). A step that requests a retry runs again in the same task
-  after ``seconds_to_wait`` (``STEP_UP_FOR_RETRY`` then ``STEP_RESTARTED``);
-- what a step prints (``sys.stdout`` / ``sys.stderr``) travels to the parent, a line at a time
-  (:mod:`.step_output`), and is shown there tagged with the step (``[total.compute] ...``), as
-  for the multiprocess executor: in a notebook, in the cell that runs the pipeline;
-- every record a worker makes travels to the parent while the step runs, through a Dask ``Queue``
-  named after the run; the parent stores and logs it (it is the only writer of the run's events)
-  and yields its event;
+  per worker process: pipeline, resources and storage are set up once) and runs that one attempt;
+  a step that requests a retry reports ``STEP_UP_FOR_RETRY`` and ends; the loop submits the next
+  attempt after ``seconds_to_wait`` (no sleeping inside a task);
+- what the worker sends — the typed messages of :mod:`..execution.messages` (records, a step's
+  ``print`` output a line at a time, :mod:`.step_output`, and ``Done``) — travels to the parent
+  through a Dask ``Queue`` named after the run, while the step runs; the parent waits on that
+  queue (a blocking get, woken by the first message) and looks at the tasks' futures at least every
+  ``LOST_CHECK_SECONDS``; the loop stores and logs each record (the parent is the only writer of
+  the run's events) and shows the output tagged with the step (``[total.compute] ...``), as for the
+  multiprocess executor: in a notebook, in the cell that runs the pipeline;
 - at the end, each worker that ran a step tears its resources down (a task pinned to that worker),
   and the parent closes the client — and the cluster, when it started one (its scheduler and
   workers log at WARNING and above only).
 
 A worker that dies while running a step (killed, crashed, out of memory) fails only that step, as
 in the multiprocess executor: Dask submits the task again on another worker, but the task claims
-its step in the run's directory before running it (``<run dir>/dask-steps/<step_key>.claim``,
-removed at the end of the run), so the second attempt does not run the solid again: it reports an
-``ENGINE_EVENT`` naming the lost worker and the step's ``STEP_FAILURE`` (error
-``DaskWorkerLostError``); the steps downstream are skipped, the others run, the run fails. (When
-Dask itself gives the task up — ``KilledWorker``, after ``distributed.scheduler.allowed-failures``
-workers died with it — the step fails the same way. Tasks that were only queued on the dead worker
-run normally elsewhere.) Dask's own task retries are off (``retries=0``): retries are the step's.
+its attempt in the run's directory before running it (``<run dir>/dask-steps/<step_key>.<attempt>
+.claim``, removed at the end of the run), so the second run of the task does not run the solid
+again: it reports the loss (an ``ENGINE_EVENT`` naming the lost worker and the step's
+``STEP_FAILURE``, error ``DaskWorkerLostError``); the steps downstream are skipped, the others run,
+the run fails. (When Dask itself gives the task up — ``KilledWorker``, after
+``distributed.scheduler.allowed-failures`` workers died with it — the step fails the same way.)
+Dask's own task retries are off (``retries=0``): retries are the step's.
 
 Ctrl-C / a kernel interrupt in the parent: what the workers sent so far is stored, the run's tasks
 not finished are cancelled, the steps in flight get ``STEP_FAILURE`` and the interrupt is re-raised
@@ -44,9 +44,9 @@ is killed after ``STOP_TIMEOUT``); on an ``existing`` cluster, Dask cannot stop 
 running: that step runs to its end in its worker (nothing downstream of it starts), and the
 resource teardown tasks are left to run after it.
 
-``raise_on_error``: the run goes to its end (steps downstream of a failure are skipped, the others
-run), then :class:`~..errors.DagsterSubprocessError` is raised carrying every failure's error info,
-as the multiprocess executor does.
+``raise_on_error`` (the loop's rule, as for the multiprocess executor): after the first
+``STEP_FAILURE`` no new step is submitted, the steps in flight finish, then
+:class:`~..errors.DagsterSubprocessError` is raised carrying every failure's error info.
 
 Values pass between steps through the run's filesystem intermediates under the instance's root
 directory: every worker of a local cluster reaches it; workers on other machines need that directory
@@ -64,7 +64,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import shutil
@@ -84,23 +83,23 @@ except ImportError as _exc:  # pragma: no cover - exercised in a subprocess by t
 
 from ..definitions import registry
 from ..definitions.executor import Executor, dask_executor
-from ..errors import DagsterInvariantViolationError, serializable_error_info_from_exc_info
-from ..events import DagsterEvent, EngineEventData, EventRecord, StepFailureData
+from ..errors import (
+    DagsterInvariantViolationError,
+    SerializableErrorInfo,
+    serializable_error_info_from_exc_info,
+)
+from ..events import DagsterEvent, EngineEventData, EventRecord
 from ..execution import debug_io
 from ..execution.contexts import PlanExecutionContext
-from ..execution.step_events import step_event
-from ..execution.step_runner import SKIPPED_FOR_FAILURE, SKIPPED_FOR_UPSTREAM, skipped_step_events
+from ..execution.loop import elapsed_ms, run_steps, step_failures_error
+from ..execution.messages import Done, Message, Output, Record, WorkerLost, decode, encode
 from ..execution.worker import StepWorker, worker_instance
-from ..plan.active import ABANDON, AVAILABLE, FAILED, NOT_PRODUCED, RUN, decide_step
 from ..plan.plan import ExecutionPlan
 from ..plan.retries import Retries
 from ..plan.steps import ExecutionStep
-from ..serdes import deserialize, serialize
 from ..storage.runs import PipelineRun
 from ..user_events import EventMetadataEntry
-from .failures import step_failures_error
 from .step_output import SendingStream, flush_all, relayed_output
-from .worker_pool import OutputRelay
 
 __all__ = ["DaskExecutor", "create", "dask_executor"]
 
@@ -108,6 +107,9 @@ __all__ = ["DaskExecutor", "create", "dask_executor"]
 TEARDOWN_TIMEOUT = 60.0
 #: interrupted: how long a worker of a cluster the run started has to stop before it is killed
 STOP_TIMEOUT = 1.0
+#: the longest the parent waits on the queue before it looks at the futures of the tasks in flight
+#: (a task whose worker died, or that Dask gave up, sends nothing)
+LOST_CHECK_SECONDS = 0.25
 
 
 # --- what a task needs ------------------------------------------------------------------------------
@@ -147,7 +149,10 @@ class _WorkerRun:
 
     def send_record(self, record: EventRecord) -> None:
         flush_all(self.streams)  # what the step printed arrives before the events that follow
-        self.queue.put(["r", serialize(record)])
+        self.send(Record(record))
+
+    def send(self, message: Message) -> None:
+        self.queue.put(encode(message))
 
 
 _RUNS: dict[str, _WorkerRun] = {}
@@ -177,66 +182,73 @@ NO_RELAY_REMEDY = (
 # --- the tasks --------------------------------------------------------------------------------------
 
 
-def run_step_task(spec: RunSpec, step_key: str, *upstream: Mapping[str, Any]) -> dict[str, Any]:
-    """The Dask task of one step: run it (with its retries) or report it skipped. Returns a summary
-    (``step_key``, ``produced`` output names, ``failed``, ``skipped``) for its downstream tasks."""
-    summary: dict[str, Any] = {
-        "step_key": step_key,
-        "produced": [],
-        "failed": False,
-        "skipped": False,
-        "abandoned": False,
-    }
+def run_step_task(spec: RunSpec, step_key: str, attempt: int) -> None:
+    """The Dask task of one attempt of a step: run it; its messages go to the parent's queue,
+    ``Done`` last (or ``WorkerLost`` when Dask runs the task again after its worker died)."""
     address = _worker_address()
     run: _WorkerRun | None = None
     try:
         run = _worker_run(spec)
-        step = run.step_worker.plan.get_step_by_key(step_key)
-        verdict = decide_step(step, upstream_state({u["step_key"]: u for u in upstream}))
-        if verdict is not RUN:
-            summary["skipped"] = True
-            summary["abandoned"] = verdict is ABANDON
-        else:
-            claims = _StepClaims(spec)
-            previous = claims.claim(step_key, address)
-            if previous is not None:
-                # Dask runs this task again because the worker of an earlier attempt died: never
-                # run the step twice (the multiprocess executor's rule: a dead worker fails its
-                # step). Report the earlier attempt's outcome if it got that far, else the loss.
-                done = claims.done_summary(step_key)
-                if done is not None:
-                    _send_done(spec, run, ["d", step_key, done, address, None, None])
-                    return done
-                summary["failed"] = True
-                _send_done(spec, run, ["d", step_key, summary, address, None, previous])
-                return summary
-            with debug_io.no_relay(NO_RELAY, NO_RELAY_REMEDY):
-                _run_with_retries(run, step_key, summary)
-            claims.finish(step_key, summary)
+        claims = _StepClaims(spec)
+        claim = f"{step_key}.{attempt}"
+        previous = claims.claim(claim, address)
+        if previous is not None:
+            # Dask runs this task again because the worker of an earlier run of it died: never run
+            # the step twice (the multiprocess executor's rule: a dead worker fails its step). An
+            # earlier run that got as far as its Done said everything already.
+            if not claims.is_done(claim):
+                run.send(_lost(step_key, attempt, previous, address))
+            return
+        with (
+            debug_io.no_relay(NO_RELAY, NO_RELAY_REMEDY),
+            run.lock,
+            relayed_output(_sender(run, step_key), run.streams),
+        ):
+            run.step_worker.run(step_key, attempt)
+        run.send(Done(step_key, attempt, worker=address))
+        claims.finish(claim)
     except Exception:
         # an engine error (the pipeline cannot be rebuilt here, the queue is gone...): the parent
-        # reports it as the step's failure
-        summary["failed"] = True
-        error = serialize(serializable_error_info_from_exc_info())
-        _send_done(spec, run, ["d", step_key, summary, address, error, None])
-        return summary
-    _send_done(spec, run, ["d", step_key, summary, address, None, None])
-    return summary
+        # reports it as the step's failure, unless the step reported one
+        done = Done(
+            step_key,
+            attempt,
+            serializable_error_info_from_exc_info(),
+            f"the Dask worker {address} could not run it (an error in the executor, not in the "
+            "solid)",
+            address,
+        )
+        _send_done(spec, run, done)
+
+
+def _lost(step_key: str, attempt: int, lost_worker: str, address: str) -> WorkerLost:
+    exc = DaskWorkerLostError(
+        f"the Dask worker {lost_worker} running step {step_key} was lost (its process died: "
+        "killed, crashed or out of memory)"
+    )
+    return WorkerLost(
+        step_key,
+        attempt,
+        serializable_error_info_from_exc_info((type(exc), exc, None)),
+        f"the Dask worker {lost_worker} was lost while running it (the step is not run again)",
+        f"The Dask worker {lost_worker} died while running step {step_key}; Dask submitted its "
+        f"task again (on {address or 'a worker'}), which did not run the step a second time.",
+    )
 
 
 class _StepClaims:
-    """Which steps of a run an attempt has started, in the run's directory (which every worker
-    reaches, as for the intermediates): a task creates ``<step_key>.claim`` exclusively before it
-    runs its step and writes ``<step_key>.done`` (the summary) after. A task that finds the claim
-    taken is Dask running it again after the worker of the first attempt died."""
+    """Which attempts of a run's steps a task has started, in the run's directory (which every
+    worker reaches, as for the intermediates): a task creates ``<step_key>.<attempt>.claim``
+    exclusively before it runs the attempt and ``<step_key>.<attempt>.done`` after. A task that
+    finds the claim taken is Dask running it again after the worker of the first run died."""
 
     def __init__(self, spec: RunSpec):
         self.folder = claims_directory(spec.instance_root, spec.run_id)
 
-    def claim(self, step_key: str, address: str) -> str | None:
-        """Claim ``step_key``; None when claimed now, else who claimed it first."""
+    def claim(self, name: str, address: str) -> str | None:
+        """Claim ``name``; None when claimed now, else who claimed it first."""
         os.makedirs(self.folder, exist_ok=True)
-        path = os.path.join(self.folder, f"{step_key}.claim")
+        path = os.path.join(self.folder, f"{name}.claim")
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
@@ -246,18 +258,12 @@ class _StepClaims:
             file.write(f"{address or 'a worker'} (pid {os.getpid()})")
         return None
 
-    def finish(self, step_key: str, summary: Mapping[str, Any]) -> None:
-        path = os.path.join(self.folder, f"{step_key}.done")
-        with open(path + ".tmp", "w", encoding="utf-8") as file:
-            json.dump(summary, file)
-        os.replace(path + ".tmp", path)
+    def finish(self, name: str) -> None:
+        with open(os.path.join(self.folder, f"{name}.done"), "w", encoding="utf-8"):
+            pass
 
-    def done_summary(self, step_key: str) -> dict[str, Any] | None:
-        try:
-            with open(os.path.join(self.folder, f"{step_key}.done"), encoding="utf-8") as file:
-                return dict(json.load(file))
-        except FileNotFoundError:
-            return None
+    def is_done(self, name: str) -> bool:
+        return os.path.exists(os.path.join(self.folder, f"{name}.done"))
 
 
 def claims_directory(instance_root: str, run_id: str) -> str:
@@ -265,59 +271,23 @@ def claims_directory(instance_root: str, run_id: str) -> str:
     return os.path.join(instance_root, "storage", run_id, "dask-steps")
 
 
-def _run_with_retries(run: _WorkerRun, step_key: str, summary: dict[str, Any]) -> None:
-    attempts = 0
-    while True:
-        with run.lock, relayed_output(_sender(run, step_key), run.streams):
-            events = run.step_worker.run(step_key, attempts)
-        retry = None
-        for event in events:
-            kind = event.event_type_value
-            if kind == "STEP_OUTPUT":
-                summary["produced"].append(event.event_specific_data.step_output_handle.output_name)
-            elif kind == "STEP_FAILURE":
-                summary["failed"] = True
-            elif kind == "STEP_UP_FOR_RETRY":
-                retry = event
-        if retry is None:
-            return
-        attempts += 1
-        time.sleep(retry.event_specific_data.seconds_to_wait or 0)
-
-
 def _sender(run: _WorkerRun, step_key: str) -> Callable[[str, str], None]:
     def send(stream: str, text: str) -> None:
-        run.queue.put(["o", step_key, stream, text])
+        run.send(Output(step_key, stream, text))
 
     return send
 
 
-def _send_done(spec: RunSpec, run: _WorkerRun | None, message: list[Any]) -> None:
+def _send_done(spec: RunSpec, run: _WorkerRun | None, message: Done) -> None:
     if run is not None:
-        run.queue.put(message)
+        run.send(message)
         return
     # the run could not be set up in this process: a reference to the queue just for this message
     queue = distributed.Queue(spec.queue_name)
     try:
-        queue.put(message)
+        queue.put(encode(message))
     finally:
         queue.close()
-
-
-def upstream_state(upstream: Mapping[str, Mapping[str, Any]]) -> Callable[[Any], str]:
-    """The state of an output (for :func:`~..plan.active.decide_step`), given the summaries of
-    the upstream steps in this plan (a step outside the plan left its output in storage: the
-    step checks that when it starts)."""
-
-    def state(handle: Any) -> str:
-        summary = upstream.get(handle.step_key)
-        if summary is None:
-            return AVAILABLE
-        if summary["failed"] or summary.get("abandoned"):
-            return FAILED
-        return AVAILABLE if handle.output_name in summary["produced"] else NOT_PRODUCED
-
-    return state
 
 
 def close_run_task(run_id: str) -> bool:
@@ -395,7 +365,7 @@ class _Cluster:
 
 
 class DaskExecutor(Executor):
-    """Submits each step as a Dask task; Dask schedules them by their dependencies."""
+    """Submits each ready step as a Dask task; Dask places it on a worker."""
 
     def __init__(self, pipeline: Any, cluster: Mapping[str, Any], retries: Retries):
         self.pipeline = pipeline
@@ -411,9 +381,9 @@ class DaskExecutor(Executor):
     ) -> Iterator[DagsterEvent]:
         start = time.perf_counter()
         cluster = _Cluster(self.cluster_config)
-        run: _ParentRun | None = None
+        launcher: DaskLauncher | None = None
         try:
-            run = _ParentRun(self, pipeline_context, execution_plan, cluster)
+            launcher = DaskLauncher(self, pipeline_context, cluster)
             workers = len(cluster.client.scheduler_info().get("workers", {}))
             yield pipeline_context.engine_event(
                 f"Executing steps on {cluster.description} ({workers} workers)",
@@ -421,45 +391,36 @@ class DaskExecutor(Executor):
                     (EventMetadataEntry.text(str(workers), "workers"),), marker_start="dask"
                 ),
             )
-            try:
-                yield from run.run_steps()
-            except KeyboardInterrupt:
-                run.interrupted = True
-                raise
-            yield from run.close_workers()
-            elapsed = (time.perf_counter() - start) * 1000
-            yield pipeline_context.engine_event(
-                f"Finished steps on {cluster.description} in {elapsed:.0f}ms",
-                EngineEventData(
-                    (EventMetadataEntry.text(str(len(run.futures)), "steps"),), marker_end="dask"
-                ),
+            failures = yield from run_steps(
+                pipeline_context, execution_plan, self._retries, launcher
             )
-            if pipeline_context.raise_on_error and run.failures:
-                raise step_failures_error(run.failures, "Dask workers")
+            steps = len(execution_plan.step_keys_to_execute)
+            yield pipeline_context.engine_event(
+                f"Finished steps on {cluster.description} in {elapsed_ms(start)}",
+                EngineEventData((EventMetadataEntry.text(str(steps), "steps"),), marker_end="dask"),
+            )
+            if failures:
+                raise step_failures_error(failures, "Dask workers")
         finally:
             try:
-                if run is not None:
-                    run.abandon()
+                if launcher is not None:
+                    launcher.release()
             finally:
                 try:
-                    if run is not None and run.interrupted:
+                    if launcher is not None and launcher.interrupted:
                         cluster.stop_now()
                 finally:
                     cluster.close()
 
 
-class _ParentRun:
-    """The parent's side of one run: submit, consume the queue, report, close the workers."""
+class DaskLauncher:
+    """Submits the loop's steps as Dask tasks and passes on what their workers send."""
 
-    def __init__(
-        self,
-        executor: DaskExecutor,
-        ctx: PlanExecutionContext,
-        plan: ExecutionPlan,
-        cluster: _Cluster,
-    ):
+    capacity: int | None = None  # every ready step: Dask places them
+    where: str | None = "Dask workers"
+
+    def __init__(self, executor: DaskExecutor, ctx: PlanExecutionContext, cluster: _Cluster):
         self.ctx = ctx
-        self.plan = plan
         self.client = cluster.client
         instance = ctx.instance
         self.spec = RunSpec(
@@ -470,153 +431,83 @@ class _ParentRun:
             f"notebook-pipelines-{ctx.run_id}",
         )
         self.queue = distributed.Queue(self.spec.queue_name, client=self.client)
-        self.output = OutputRelay()  # what steps print, shown here tagged with the step
-        self.futures: dict[str, Any] = {}
-        self.steps: dict[str, ExecutionStep] = {}
-        self.finished: set[str] = set()
-        self.lost: set[str] = set()  # tasks that died without reporting (worker lost, cancelled)
-        self.failures: list[tuple[str, Any]] = []  # (step key, error info) of each STEP_FAILURE
-        self.started: set[str] = set()
-        self.workers: set[str] = set()
+        #: the task of each attempt in flight, by step key: (attempt, future)
+        self.tasks: dict[str, tuple[int, Any]] = {}
+        self.workers: set[str] = set()  # the workers that ran a step (their resources to close)
         self.closed = False
         self.interrupted = False
         self.owns_cluster = cluster.cluster is not None
 
-    # --- steps ---------------------------------------------------------------------------------
-
-    def submit(self) -> None:
-        keys = set(self.plan.step_keys_to_execute)
-        for step in self.plan.topological_steps():
-            if step.key not in keys:
-                continue
-            self.steps[step.key] = step
-            upstream = [self.futures[k] for k in sorted(step.upstream_step_keys) if k in keys]
-            self.futures[step.key] = self.client.submit(
-                run_step_task,
-                self.spec,
-                step.key,
-                *upstream,
-                key=f"{self.ctx.run_id}-{step.key}",
-                priority=step.priority,
-                pure=False,
-                retries=0,  # retries are the step's own (in the task), not Dask's
-            )
-
-    def run_steps(self) -> Iterator[DagsterEvent]:
-        """Submit every step, then yield the run's events as the workers send them."""
-        self.submit()
-        wait = 0.001
-        while len(self.finished) < len(self.futures):
-            gone = [k for k, f in self.futures.items() if k not in self.finished and _gone(f)]
-            messages = self.queue.get(batch=True)
-            for message in messages:
-                yield from self._handle(message)
-            for key in gone:  # after the queue: whatever they sent before dying is in
-                if key not in self.finished:
-                    yield from self._step_event(self._lost(key))
-            if messages:
-                wait = 0.001
-            else:
-                time.sleep(wait)
-                wait = min(wait * 2, 0.02)
-
-    def _handle(self, message: list[Any]) -> Iterator[DagsterEvent]:
-        if message[0] == "r":
-            record = deserialize(message[1])
-            self.ctx.forward(record)
-            event = record.dagster_event
-            if event is not None:
-                yield from self._step_event(event)
-            return
-        if message[0] == "o":
-            self.output.write(message[1], message[2], message[3])
-            return
-        _, step_key, summary, address, error, lost_worker = message
-        self.output.flush(step_key)
-        if step_key in self.finished:
-            return  # a task Dask ran again re-reporting what its first attempt reported
-        self.finished.add(step_key)
-        if address:
-            self.workers.add(address)
-        step = self.steps[step_key]
-        if lost_worker is not None:
-            yield self.ctx.engine_event(
-                f"The Dask worker {lost_worker} died while running step {step_key}; Dask "
-                f"submitted its task again (on {address or 'a worker'}), which did not run the "
-                "step a second time.",
-                EngineEventData((EventMetadataEntry.text(lost_worker, "worker"),)),
-            )
-            exc = DaskWorkerLostError(
-                f"the Dask worker {lost_worker} running step {step_key} was lost (its process "
-                "died: killed, crashed or out of memory)"
-            )
-            yield from self._step_event(
-                step_event(
-                    self.ctx.for_step(step),
-                    "STEP_FAILURE",
-                    StepFailureData(serializable_error_info_from_exc_info((type(exc), exc, None))),
-                    f'Execution of step "{step_key}" failed: the Dask worker {lost_worker} was '
-                    "lost while running it (the step is not run again).",
-                )
-            )
-        elif error is not None and all(key != step_key for key, _ in self.failures):
-            # (a step that reported its own failure is not failed twice)
-            yield from self._step_event(
-                step_event(
-                    self.ctx.for_step(step),
-                    "STEP_FAILURE",
-                    StepFailureData(deserialize(error)),
-                    f'Execution of step "{step_key}" failed: the Dask worker {address} could not '
-                    "run it (an error in the executor, not in the solid).",
-                )
-            )
-        elif summary["skipped"]:
-            why = SKIPPED_FOR_FAILURE if summary.get("abandoned") else SKIPPED_FOR_UPSTREAM
-            yield from skipped_step_events(self.ctx.for_step(step), why)
-
-    def _step_event(self, event: DagsterEvent) -> Iterator[DagsterEvent]:
-        """``event`` (from a worker or made here), noting starts and failures."""
-        kind = event.event_type_value
-        if kind == "STEP_START" and event.step_key:
-            self.started.add(event.step_key)
-        elif kind == "STEP_FAILURE":
-            data = event.event_specific_data
-            self.failures.append((event.step_key or "", getattr(data, "error", None)))
-        yield event
-
-    def _lost(self, step_key: str) -> DagsterEvent:
-        """A task that ended without reporting: its own failure, or a skip when it never ran
-        because an upstream task was lost too."""
-        self.finished.add(step_key)
-        self.lost.add(step_key)
-        step = self.steps[step_key]
-        if any(k in self.lost for k in step.upstream_step_keys):
-            return step_event(
-                self.ctx.for_step(step),
-                "STEP_SKIPPED",
-                None,
-                f'Skipped execution of step "{step_key}": an upstream step was lost.',
-            )
-        future = self.futures[step_key]
-        exc = future.exception() if future.status == "error" else None
-        if exc is None:
-            exc = RuntimeError(f"the Dask task of step {step_key} was {future.status}")
-        info = serializable_error_info_from_exc_info((type(exc), exc, exc.__traceback__))
-        why = "its Dask task ended without reporting"
-        if isinstance(exc, distributed.KilledWorker):
-            why = "the Dask worker running it was lost (Dask gave its task up)"
-        return step_event(
-            self.ctx.for_step(step),
-            "STEP_FAILURE",
-            StepFailureData(info),
-            f'Execution of step "{step_key}" failed: {why} ({type(exc).__name__}: {exc}).',
+    def launch(self, step: ExecutionStep, attempt: int) -> tuple[()]:
+        future = self.client.submit(
+            run_step_task,
+            self.spec,
+            step.key,
+            attempt,
+            key=f"{self.ctx.run_id}-{step.key}-{attempt}",
+            priority=step.priority,
+            pure=False,
+            retries=0,  # retries are the step's own (the loop's), not Dask's
         )
+        self.tasks[step.key] = (attempt, future)
+        return ()
+
+    def poll(self, timeout: float | None) -> Iterator[Message]:
+        wait = LOST_CHECK_SECONDS if timeout is None else min(timeout, LOST_CHECK_SECONDS)
+        gone = [(k, a, f) for k, (a, f) in self.tasks.items() if _gone(f)]
+        yield from self._received(wait)
+        for key, attempt, future in gone:  # after the queue: whatever they sent before is in
+            if self.tasks.get(key, (None,))[0] == attempt:
+                del self.tasks[key]
+                yield _lost_task(key, attempt, future)
+
+    def _received(self, wait: float) -> Iterator[Message]:
+        """What the workers sent: wait up to ``wait`` seconds for the first message, then take
+        every message already in the queue."""
+        try:
+            first = [self.queue.get(timeout=wait)] if wait > 0 else []
+        except (TimeoutError, asyncio.TimeoutError):
+            first = []
+        for item in [*first, *self.queue.get(batch=True)]:
+            message = decode(item)
+            if isinstance(message, Done):
+                if message.worker:
+                    self.workers.add(message.worker)
+                task = self.tasks.get(message.step_key)
+                if task is not None and task[0] == message.attempt:
+                    del self.tasks[message.step_key]
+            yield message
 
     # --- the end -------------------------------------------------------------------------------
 
-    def close_workers(self, timeout: float = TEARDOWN_TIMEOUT) -> Iterator[DagsterEvent]:
+    def shutdown(self, error: BaseException | None) -> Iterator[Message]:
+        if error is None:
+            yield from self._close_workers()
+            return
+        self.interrupted = isinstance(error, KeyboardInterrupt)
+        # what the workers sent so far, then cancel the tasks not finished (a step already running
+        # in a worker of an ``existing`` cluster runs to its end: Dask cannot stop a running task)
+        yield from self._received(0)
+        unfinished = [future for _, future in self.tasks.values()]
+        if unfinished:
+            self.client.cancel(unfinished)
+        if self.interrupted and self.owns_cluster:
+            self.closed = True  # closing the cluster stops its workers, resources and all
+        else:
+            # workers still running a step would make the teardown wait for it
+            grace = 0.0 if self.interrupted or self.tasks else 2.0
+            yield from self._close_workers(timeout=grace)
+
+    def stopped(self, error: BaseException) -> tuple[SerializableErrorInfo | None, str]:
+        how = "interrupted" if isinstance(error, KeyboardInterrupt) else "stopped"
+        return None, (
+            f"the run was {how} before it finished (its Dask task was cancelled"
+            + (", its worker stopped)" if self.owns_cluster else ")")
+        )
+
+    def _close_workers(self, timeout: float = TEARDOWN_TIMEOUT) -> Iterator[Message]:
         """Tear down the resources of every worker that ran a step (waiting at most ``timeout``
-        seconds); yield their events."""
+        seconds); pass on their messages."""
         self.closed = True
         alive = set(self.client.scheduler_info().get("workers", {}))
         closes = [
@@ -638,48 +529,28 @@ class _ParentRun:
                 future.result(timeout=max(0.0, deadline - time.monotonic()))
             except Exception:
                 pass
-        for message in self.queue.get(batch=True):
-            yield from self._handle(message)
+        yield from self._received(0)
 
-    def abandon(self) -> None:
-        """On the way out (also when interrupted): store what the workers sent so far, cancel the
-        steps not finished (a step already running in a worker of an ``existing`` cluster runs to
-        its end: Dask cannot stop a running task), fail the steps in flight, tear the workers down
-        (their records are stored, not yielded) and release the queue."""
+    def release(self) -> None:
+        """On the way out: release the queue and the run's step claims."""
         try:
-            if not self.closed:
-                for message in self.queue.get(batch=True):
-                    for _ in self._handle(message):
-                        pass
-                unfinished = [f for k, f in self.futures.items() if k not in self.finished]
-                if unfinished:
-                    self.client.cancel(unfinished)
-                for step_key in sorted(self.started - self.finished):
-                    self.finished.add(step_key)
-                    how = "interrupted" if self.interrupted else "stopped"
-                    step_event(
-                        self.ctx.for_step(self.steps[step_key]),
-                        "STEP_FAILURE",
-                        StepFailureData(None),
-                        f'Execution of step "{step_key}" was {how} before it finished (its '
-                        "Dask task was cancelled"
-                        + (", its worker stopped)." if self.owns_cluster else ")."),
-                    )
-                # workers still running a step would make the teardown wait for it; on a cluster
-                # the run started, closing the cluster stops them anyway
-                if self.interrupted and self.owns_cluster:
-                    self.closed = True  # its workers are stopped, resources and all
-                else:
-                    grace = 0.0 if self.interrupted or self.started - self.finished else 2.0
-                    for _ in self.close_workers(timeout=grace):
-                        pass
+            self.queue.close()
         finally:
-            try:
-                self.queue.close()
-            finally:
-                shutil.rmtree(
-                    claims_directory(self.spec.instance_root, self.ctx.run_id), ignore_errors=True
-                )
+            shutil.rmtree(
+                claims_directory(self.spec.instance_root, self.ctx.run_id), ignore_errors=True
+            )
+
+
+def _lost_task(step_key: str, attempt: int, future: Any) -> WorkerLost:
+    """A task that ended without reporting (its worker lost, Dask gave it up, cancelled)."""
+    exc = future.exception() if future.status == "error" else None
+    if exc is None:
+        exc = RuntimeError(f"the Dask task of step {step_key} was {future.status}")
+    info = serializable_error_info_from_exc_info((type(exc), exc, exc.__traceback__))
+    why = "its Dask task ended without reporting"
+    if isinstance(exc, distributed.KilledWorker):
+        why = "the Dask worker running it was lost (Dask gave its task up)"
+    return WorkerLost(step_key, attempt, info, f"{why} ({type(exc).__name__}: {exc})")
 
 
 class DaskWorkerLostError(Exception):

@@ -3,7 +3,7 @@ talks to the user through the run's parent process, which prompts through its ow
 :class:`~..execution.debug_io.Prompter` — the kernel's stdin in a notebook, the terminal in a
 shell. No ``/dev/stdin``, any OS: the messages travel over the worker's own pipe.
 
-Worker to parent (``("debug", step_key, kind, text)``):
+Worker to parent (:class:`~..execution.messages.DebugRequest` ``(step_key, kind, text)``):
 
 - ``begin`` (text: where it stopped) — the step wants to talk; the parent answers ``("debug_go",)``
   when it is the step's turn (one step talks to the user at a time; the others wait, in order), or
@@ -29,6 +29,7 @@ from typing import Any
 
 from ..errors import DagsterDebuggerError
 from ..execution.debug_io import Prompter, prompter, unavailable_error
+from ..execution.messages import DebugRequest
 
 
 class RelayIO:
@@ -43,7 +44,7 @@ class RelayIO:
         output = getattr(self.channel, "output", None)
         if output is not None:
             output.flush()  # what the step printed arrives before what the debugger says
-        self.channel.send(("debug", self.step_key, kind, text))
+        self.channel.send(DebugRequest(self.step_key, kind, text))
 
     def _reply(self) -> tuple[Any, ...]:
         try:
@@ -98,9 +99,9 @@ class DebugRelay:
     def user(self) -> Prompter:
         return self._user if self._user is not None else prompter()
 
-    def handle(self, worker: Any, message: tuple[Any, ...]) -> None:
-        """A ``("debug", step_key, kind, text)`` message from ``worker``."""
-        _, step_key, kind, text = message
+    def handle(self, worker: Any, message: DebugRequest) -> None:
+        """A debugger's message from ``worker``."""
+        step_key, kind, text = message.step_key, message.kind, message.text
         if kind == "begin":
             self._begin(worker, step_key, text)
         elif kind == "output":

@@ -1,4 +1,10 @@
-"""The in-process executor: every step in this process, one at a time, by ``dagster/priority``."""
+"""The in-process executor: every step in this process, one at a time, by ``dagster/priority``.
+
+Its :class:`InProcessLauncher` is the whole of what an executor adds to the run's one scheduling
+loop (:func:`..execution.loop.run_steps`): ``launch`` notes the step, ``poll`` runs it here (its
+events, already stored, are the loop's :class:`~..execution.messages.Event` messages, as they
+happen). Each step's stdout/stderr is captured into the instance's compute logs while it computes
+(decided once per run; with an ephemeral instance there is no capture work at all)."""
 
 from __future__ import annotations
 
@@ -9,12 +15,48 @@ from typing import Any
 
 from ..definitions import registry
 from ..definitions.executor import Executor, in_process_executor
+from ..errors import SerializableErrorInfo
 from ..events import DagsterEvent, EngineEventData
 from ..execution.contexts import PlanExecutionContext
-from ..execution.loop import inner_plan_execution_iterator
+from ..execution.loop import elapsed_ms, run_steps
+from ..execution.messages import Done, Event, Message
+from ..execution.step_runner import run_step
 from ..plan.plan import ExecutionPlan
 from ..plan.retries import Retries
+from ..plan.steps import ExecutionStep
 from ..user_events import EventMetadataEntry
+
+
+class InProcessLauncher:
+    """Runs each launched step here, when the loop polls."""
+
+    capacity: int | None = 1  # the launched step runs in the next poll
+    where: str | None = None  # a failed step raises its own error here (raise_on_error)
+
+    def __init__(self, ctx: PlanExecutionContext, retries: Retries):
+        self.ctx = ctx
+        self.retries = retries
+        self.compute_logs = ctx.instance.compute_log_manager.run_capture(ctx.run_id)
+        self.step: ExecutionStep | None = None
+
+    def launch(self, step: ExecutionStep, attempt: int) -> tuple[()]:
+        self.step = step
+        return ()
+
+    def poll(self, timeout: float | None) -> Iterator[Message]:
+        step, self.step = self.step, None
+        if step is not None:
+            for event in run_step(self.ctx.for_step(step), self.retries, self.compute_logs):
+                yield Event(event)
+            yield Done(step.key, self.retries.get_attempt_count(step.key))
+
+    def shutdown(self, error: BaseException | None) -> tuple[()]:
+        if self.compute_logs is not None:
+            self.compute_logs.close()
+        return ()
+
+    def stopped(self, error: BaseException) -> tuple[SerializableErrorInfo | None, str]:
+        return None, f"the run was stopped ({type(error).__name__})"
 
 
 class InProcessExecutor(Executor):
@@ -38,10 +80,10 @@ class InProcessExecutor(Executor):
             EngineEventData((EventMetadataEntry.text(str(pid), "pid"),), marker_start="in_process"),
         )
         start = time.perf_counter()
-        yield from inner_plan_execution_iterator(pipeline_context, execution_plan, self._retries)
-        elapsed = (time.perf_counter() - start) * 1000
+        launcher = InProcessLauncher(pipeline_context, self._retries)
+        yield from run_steps(pipeline_context, execution_plan, self._retries, launcher)
         yield pipeline_context.engine_event(
-            f"Finished steps in process (pid: {pid}) in {elapsed:.0f}ms",
+            f"Finished steps in process (pid: {pid}) in {elapsed_ms(start)}",
             EngineEventData(
                 (EventMetadataEntry.text(str(len(keys)), "steps"),), marker_end="in_process"
             ),

@@ -6,26 +6,17 @@ ignores SIGINT (the parent decides what an interrupt means), rebuilds the pipeli
 :class:`~..reconstruct.ReconstructablePipeline`, builds one :class:`~..execution.worker.StepWorker`
 and then runs the steps the parent sends over its pipe, one at a time.
 
-Messages, parent to worker (tuples sent over the worker's own ``Pipe``):
-
-- ``("step", step_key, previous_attempts)`` — run this step (with its hooks);
-- ``("close",)`` — tear the run's resources down and exit.
-
-Worker to parent:
-
-- ``("record", EventRecord)`` — an event or ``context.log`` record, sent as it is made (the parent
-  stores and logs it: it is the only writer of the run's events);
-- ``("output", tag, stream, text)`` — what the worker wrote to ``"stdout"`` or ``"stderr"``, as it
-  is written; ``tag`` is the running step's key, or :func:`worker_tag` outside a step (loading the
-  pipeline, starting and tearing down resources). The parent shows it line by line, prefixed with
-  the tag;
-- ``("done", step_key)`` — the step finished (its events were all sent before);
-- ``("error", step_key, SerializableErrorInfo)`` — the step could not be run at all (the pipeline
-  could not be rebuilt here) or the engine failed around it; the parent turns this into the step's
-  ``STEP_FAILURE`` unless the step reported one (the worker lives on for the next step);
-- ``("closed",)`` — teardown finished;
-- ``("debug", step_key, kind, text)`` — the step's debugger talks to the user through the parent
-  (:mod:`.debug_relay`; the parent answers over the same pipe while the step waits).
+Messages (the run spine's one wire protocol, :mod:`..execution.messages`, pickled over the worker's
+own ``Pipe``), parent to worker: :class:`~..execution.messages.RunStep` (run this attempt of a step,
+with its hooks) and :class:`~..execution.messages.CloseWorker` (tear the run's resources down and
+exit). Worker to parent: ``Record`` (an event or ``context.log`` record, sent as it is made),
+``Output`` (what the worker wrote to ``"stdout"`` or ``"stderr"``, as it is written, tagged with the
+running step's key, or :func:`worker_tag` outside a step: loading the pipeline, starting and tearing
+down resources), ``Done`` (the attempt finished, its events all sent before; with the error info
+when the step could not run at all, e.g. the pipeline could not be rebuilt here, or the engine
+failed around it: the worker lives on for the next step), ``DebugRequest`` (the step's debugger
+talks to the user through the parent, :mod:`.debug_relay`, which answers over the same pipe while
+the step waits) and ``Closed`` (teardown finished).
 
 Output: the worker captures its own file descriptors 1 and 2 for its whole life
 (:mod:`..storage.output_capture`, with the pipe as the echo target instead of the fds it inherited)
@@ -51,6 +42,7 @@ from typing import Any
 
 from ..errors import SerializableErrorInfo, serializable_error_info_from_exc_info
 from ..events import EventRecord
+from ..execution.messages import Closed, Done, Message, Output, Record, RunStep
 from ..storage import output_capture
 from ..storage.runs import PipelineRun
 from .debug_relay import install_in_worker
@@ -87,14 +79,14 @@ class _Channel:
         self.lock = threading.Lock()
         self.output: _WorkerOutput | None = None
 
-    def send(self, message: tuple[Any, ...]) -> None:
+    def send(self, message: Message) -> None:
         with self.lock:
             self.conn.send(message)
 
     def record(self, record: EventRecord) -> None:
         if self.output is not None:
             self.output.flush()  # what was written before the record arrives before it
-        self.send(("record", record))
+        self.send(Record(record))
 
 
 class _WorkerOutput:
@@ -121,7 +113,7 @@ class _WorkerOutput:
 
     def send(self, index: int, text: str) -> None:
         if text:
-            self.channel.send(("output", self.tag, STREAM_NAMES[index], text))
+            self.channel.send(Output(self.tag, STREAM_NAMES[index], text))
 
     def flush(self) -> None:
         if self.capture is not None:
@@ -204,13 +196,13 @@ def worker_main(conn: Connection, spec: WorkerSpec) -> None:
                 message = conn.recv()
             except (EOFError, OSError):
                 return  # the parent is gone: nothing left to report to
-            if message[0] == "close":
+            if not isinstance(message, RunStep):  # CloseWorker
                 if worker is not None:
                     worker.close()
-                output.flush()  # the teardown's output arrives before ``closed``
-                channel.send(("closed",))
+                output.flush()  # the teardown's output arrives before ``Closed``
+                channel.send(Closed())
                 return
-            _, step_key, previous_attempts = message
+            step_key, attempt = message.step_key, message.attempt
             if worker is None and load_error is None:
                 try:
                     worker = _build_worker(spec, channel)
@@ -218,19 +210,19 @@ def worker_main(conn: Connection, spec: WorkerSpec) -> None:
                     load_error = serializable_error_info_from_exc_info()
             if load_error is not None:
                 output.flush()
-                channel.send(("error", step_key, load_error))
+                channel.send(Done(step_key, attempt, load_error))
                 continue
             output.begin(step_key)
             failed: SerializableErrorInfo | None = None
             try:
-                worker.run(step_key, previous_attempts)
+                worker.run(step_key, attempt)
             except Exception:
                 # the step reports its own failures: this is an error of the engine around it.
                 # The worker lives on for the next step; the parent fails this one if it must.
                 failed = serializable_error_info_from_exc_info()
             finally:
                 output.end()
-            channel.send(("done", step_key) if failed is None else ("error", step_key, failed))
+            channel.send(Done(step_key, attempt, failed))
     except (BrokenPipeError, EOFError):
         return
     finally:

@@ -6,7 +6,8 @@ over that worker's own ``Pipe``, waits on every busy worker's pipe *and* process
 dies is noticed at once, whatever killed it. It never blocks on a worker that cannot answer: every
 wait has a timeout, and shutting down terminates (then kills) what does not exit in time.
 
-What workers write reaches the parent as ``output`` messages; an :class:`OutputRelay` writes it to
+What workers write reaches the parent as ``Output`` messages; the loop's
+:class:`~..execution.output_relay.OutputRelay` writes it to
 the parent's own ``sys.stdout`` / ``sys.stderr`` (in a notebook kernel: the running cell), each line
 prefixed with the step it came from.
 
@@ -33,16 +34,17 @@ from collections.abc import Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from ..execution.messages import Closed, CloseWorker, RunStep
+from ..execution.output_relay import MAX_PARTIAL_LINE, OutputRelay
 from .worker_main import WorkerSpec, worker_main
+
+__all__ = ["MAX_PARTIAL_LINE", "OutputRelay", "WorkerPool", "WorkerProcess", "cpu_count"]
 
 #: how long a worker may take to exit after ``close`` (resource teardown) before it is terminated
 CLOSE_TIMEOUT = 30.0
 #: how long an interrupted worker gets between SIGTERM and SIGKILL
 TERMINATE_GRACE = 2.0
 
-
-#: a partial line longer than this is shown without waiting for its newline (progress bars)
-MAX_PARTIAL_LINE = 8192
 
 #: how much of a dead worker's stderr its step's failure quotes (the last lines, at most)
 STDERR_TAIL_LINES = 30
@@ -56,41 +58,6 @@ STDERR_TAIL_CHARS = 4000
 
 #: the parent's fd 2 is redirected while a worker starts: one start at a time
 _START_LOCK = threading.Lock()
-
-
-class OutputRelay:
-    """Writes workers' output to this process's ``sys.stdout`` / ``sys.stderr``, each line
-    prefixed with ``[tag] ``. A partial line waits, per (tag, stream), for its newline or
-    :meth:`flush` (the step ended)."""
-
-    def __init__(self) -> None:
-        self._partial: dict[tuple[str, str], str] = {}
-
-    def write(self, tag: str, stream: str, text: str) -> None:
-        key = (tag, stream)
-        *lines, rest = (self._partial.pop(key, "") + text).split("\n")
-        if len(rest) > MAX_PARTIAL_LINE:
-            lines.append(rest)
-        elif rest:
-            self._partial[key] = rest
-        if lines:
-            _show(stream, "".join(f"[{tag}] {line}\n" for line in lines))
-
-    def flush(self, *tags: str) -> None:
-        """Show the partial lines of ``tags`` (all of them if none are given)."""
-        for key in [k for k in self._partial if not tags or k[0] in tags]:
-            self.write(key[0], key[1], self._partial.pop(key) + "\n")
-
-
-def _show(stream: str, text: str) -> None:
-    target = sys.stderr if stream == "stderr" else sys.stdout
-    if target is None:
-        return
-    try:
-        target.write(text)
-        target.flush()
-    except (OSError, ValueError):  # a closed stream: the output is still in the compute logs
-        pass
 
 
 class WorkerProcess:
@@ -125,11 +92,13 @@ class WorkerProcess:
         child_end.close()
         self.pid: int = self.process.pid or 0
         self.step_key: str | None = None
+        self.attempt = 0
         self.closed = False
 
-    def assign(self, step_key: str, previous_attempts: int) -> None:
+    def assign(self, step_key: str, attempt: int) -> None:
         self.step_key = step_key
-        self.conn.send(("step", step_key, previous_attempts))
+        self.attempt = attempt
+        self.conn.send(RunStep(step_key, attempt))
 
     @property
     def exit_description(self) -> str:
@@ -276,8 +245,6 @@ class WorkerPool:
         ready now and ``(worker, None)`` for a worker whose process has ended."""
         busy = self.busy()
         if not busy:
-            if timeout:
-                time.sleep(timeout)
             return
         waitables: dict[Any, WorkerProcess] = {}
         for worker in busy:
@@ -317,7 +284,7 @@ class WorkerPool:
         closing: list[WorkerProcess] = []
         for worker in self.workers:
             try:
-                worker.conn.send(("close",))
+                worker.conn.send(CloseWorker())
                 closing.append(worker)
             except (BrokenPipeError, OSError):
                 worker.stop(0)
@@ -341,7 +308,7 @@ class WorkerPool:
                     except (EOFError, OSError):
                         finished = True
                         break
-                    if message[0] == "closed":
+                    if isinstance(message, Closed):
                         finished = True
                         break
                     yield worker, message
@@ -359,7 +326,7 @@ class WorkerPool:
         stopped = list(self.workers)
         for worker in stopped:
             try:
-                worker.conn.send(("close",))
+                worker.conn.send(CloseWorker())
             except (BrokenPipeError, OSError):
                 pass
         deadline = time.monotonic() + grace

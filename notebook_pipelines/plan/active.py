@@ -1,4 +1,5 @@
-"""The scheduling state of a running plan (:class:`ActiveExecution`).
+"""The scheduling state of a running plan (:class:`ActiveExecution`), which the run's one
+scheduling loop (:mod:`..execution.loop`) drives for every executor.
 
 Each step waits for its upstream steps in the plan; when the last one finishes, :func:`decide_step`
 says what becomes of it (the one rule every executor applies):

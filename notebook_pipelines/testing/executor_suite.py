@@ -23,7 +23,14 @@ Class attributes an executor may set:
   executors that rebuild the pipeline in another process); the suite's pipelines live at the top
   level of :mod:`notebook_pipelines.testing.suite_pipelines` for that reason;
 - ``guarantees_priority_order`` — whether ready steps *start* in ``dagster/priority`` order (true
-  for the in-process executor; an executor that runs steps concurrently may not promise it).
+  for the in-process executor; an executor that runs steps concurrently may not promise it);
+- ``executor_def`` — an executor that is not built in: every mode of the suite's pipelines also
+  offers it (:func:`with_executor`).
+
+A new executor is one module: a launcher for the run's one scheduling loop
+(:class:`~..execution.loop.Launcher`: ``launch``, ``poll``, ``shutdown``, ``stopped``, ``capacity``,
+``where``; see ``tests/executors/test_launcher.py`` for a whole one) and its executor, plus a
+subclass of :class:`ExecutorSuite`.
 
 The fixture ``instance`` (default: an ephemeral instance whose files go under ``tmp_path``) can be
 overridden. Every run the suite makes is also checked for the invariants every executor keeps: the
@@ -40,7 +47,9 @@ from typing import Any, ClassVar
 import pytest
 
 from ..api import execute_pipeline, execute_pipeline_iterator, reexecute_pipeline
-from ..definitions.pipeline import PipelineDefinition
+from ..definitions.executor import ExecutorDefinition
+from ..definitions.mode import ModeDefinition
+from ..definitions.pipeline import PipelineDefinition, dependencies_of
 from ..errors import DagsterStepOutputNotFoundError, DagsterSubprocessError
 from ..events import DagsterEvent, DagsterEventType
 from ..execution.results import PipelineExecutionResult, SolidExecutionResult
@@ -65,6 +74,7 @@ __all__ = [
     "UserEventsSuite",
     "ValuesSuite",
     "deep_merge",
+    "with_executor",
 ]
 
 
@@ -102,6 +112,34 @@ def messages(instance: DagsterInstance, run_id: str) -> list[str]:
     return [r.user_message for r in instance.all_logs(run_id) if r.dagster_event is None]
 
 
+def with_executor(
+    pipeline_def: PipelineDefinition, executor_def: ExecutorDefinition
+) -> PipelineDefinition:
+    """``pipeline_def`` whose every mode also offers ``executor_def``."""
+    modes = [
+        ModeDefinition(
+            mode.name,
+            resource_defs=mode.resource_defs,
+            logger_defs=mode.loggers,
+            system_storage_defs=mode.system_storage_defs,
+            executor_defs=[*mode.executor_defs, executor_def],
+            description=mode.description,
+            intermediate_storage_defs=mode.intermediate_storage_defs,
+        )
+        for mode in pipeline_def.mode_definitions
+    ]
+    return PipelineDefinition(
+        [pipeline_def.graph.solids[n].definition for n in pipeline_def.graph.order],
+        name=pipeline_def.name,
+        description=pipeline_def.description,
+        dependencies=dependencies_of(pipeline_def.graph, None),
+        mode_defs=modes,
+        preset_defs=pipeline_def.preset_defs,
+        tags=pipeline_def.tags,
+        hook_defs=pipeline_def.hook_defs,
+    )
+
+
 class SuiteRunner:
     """Runs the suite's pipelines with the executor's config fragment against one instance."""
 
@@ -110,16 +148,25 @@ class SuiteRunner:
         run_config_for_executor: Mapping[str, Any],
         instance: DagsterInstance,
         reconstructable_pipelines: bool,
+        executor_def: ExecutorDefinition | None = None,
     ):
         self.fragment = dict(run_config_for_executor or {})
         self.instance = instance
         self.reconstructable_pipelines = reconstructable_pipelines
+        self.executor_def = executor_def
+        self._offering: dict[str, PipelineDefinition] = {}
 
     @property
     def executor_name(self) -> str:
         return executor_name(self.fragment)
 
     def target(self, pipeline_def: PipelineDefinition) -> Any:
+        if self.executor_def is not None:
+            offering = self._offering.get(pipeline_def.name)
+            if offering is None:
+                offering = with_executor(pipeline_def, self.executor_def)
+                self._offering[pipeline_def.name] = offering
+            pipeline_def = offering
         return reconstructable(pipeline_def) if self.reconstructable_pipelines else pipeline_def
 
     def run_config(
@@ -190,6 +237,7 @@ def solid_result(result: PipelineExecutionResult, handle: str) -> SolidExecution
 class _SuiteBase:
     reconstructable_pipelines: ClassVar[bool] = False
     guarantees_priority_order: ClassVar[bool] = True
+    executor_def: ClassVar[ExecutorDefinition | None] = None
 
     @pytest.fixture
     def instance(self, tmp_path: Path) -> DagsterInstance:
@@ -199,7 +247,9 @@ class _SuiteBase:
     def runner(
         self, run_config_for_executor: Mapping[str, Any], instance: DagsterInstance
     ) -> SuiteRunner:
-        return SuiteRunner(run_config_for_executor, instance, self.reconstructable_pipelines)
+        return SuiteRunner(
+            run_config_for_executor, instance, self.reconstructable_pipelines, self.executor_def
+        )
 
 
 class ValuesSuite(_SuiteBase):

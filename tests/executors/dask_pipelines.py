@@ -19,9 +19,9 @@ from notebook_pipelines import (
     pipeline,
     solid,
 )
-from notebook_pipelines.definitions.pipeline import dependencies_of
 from notebook_pipelines.executors.dask import dask_executor
 from notebook_pipelines.testing import suite_pipelines
+from notebook_pipelines.testing.executor_suite import with_executor
 
 DASK_MODE = ModeDefinition(executor_defs=[*default_executors, dask_executor])
 
@@ -34,28 +34,7 @@ def with_dask(name: str) -> PipelineDefinition:
     if isinstance(own, PipelineDefinition):
         return own
     base: PipelineDefinition = getattr(suite_pipelines, name)
-    modes = [
-        ModeDefinition(
-            mode.name,
-            resource_defs=mode.resource_defs,
-            logger_defs=mode.loggers,
-            system_storage_defs=mode.system_storage_defs,
-            executor_defs=[*mode.executor_defs, dask_executor],
-            description=mode.description,
-            intermediate_storage_defs=mode.intermediate_storage_defs,
-        )
-        for mode in base.mode_definitions
-    ]
-    return PipelineDefinition(
-        [base.graph.solids[n].definition for n in base.graph.order],
-        name=base.name,
-        description=base.description,
-        dependencies=dependencies_of(base.graph, None),
-        mode_defs=modes,
-        preset_defs=base.preset_defs,
-        tags=base.tags,
-        hook_defs=base.hook_defs,
-    )
+    return with_executor(base, dask_executor)
 
 
 def _mark(name: str) -> None:

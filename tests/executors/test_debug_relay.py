@@ -18,6 +18,7 @@ from notebook_pipelines import (
     reconstructable,
 )
 from notebook_pipelines.execution import debug_io
+from notebook_pipelines.execution.messages import DebugRequest
 from notebook_pipelines.executors.debug_relay import DebugRelay
 from tests.execution.test_debugger import Scripted
 from tests.executors import debug_pipelines
@@ -123,25 +124,25 @@ def test_one_step_talks_at_a_time_in_order() -> None:
     user = Scripted(["p a", "c"])
     relay = DebugRelay(user)
     a, b, c = _Worker(1), _Worker(2), _Worker(3)
-    relay.handle(a, ("debug", "a.compute", "begin", "x.py:1"))
-    relay.handle(b, ("debug", "b.compute", "begin", "x.py:2"))
-    relay.handle(c, ("debug", "c.compute", "begin", "x.py:3"))
+    relay.handle(a, DebugRequest("a.compute", "begin", "x.py:1"))
+    relay.handle(b, DebugRequest("b.compute", "begin", "x.py:2"))
+    relay.handle(c, DebugRequest("c.compute", "begin", "x.py:3"))
     assert a.conn.sent == [("debug_go",)] and b.conn.sent == [] and c.conn.sent == []
     assert "[b.compute] stopped at a breakpoint (x.py:2); it waits its turn" in user.text
-    relay.handle(b, ("debug", "b.compute", "output", "ignored while waiting\n"))
-    relay.handle(a, ("debug", "a.compute", "output", "> x.py(1)\n"))
-    relay.handle(a, ("debug", "a.compute", "prompt", "[a.compute] (Pdb) "))
+    relay.handle(b, DebugRequest("b.compute", "output", "ignored while waiting\n"))
+    relay.handle(a, DebugRequest("a.compute", "output", "> x.py(1)\n"))
+    relay.handle(a, DebugRequest("a.compute", "prompt", "[a.compute] (Pdb) "))
     assert relay.pending is not None
     relay.serve()
     assert a.conn.sent[-1] == ("debug_line", "p a") and relay.pending is None
     assert "> x.py(1)" in user.text and "ignored" not in user.text
     relay.release(b)  # b's worker died while waiting: c is next
-    relay.handle(a, ("debug", "a.compute", "end", ""))
+    relay.handle(a, DebugRequest("a.compute", "end", ""))
     assert c.conn.sent == [("debug_go",)] and b.conn.sent == []
-    relay.handle(c, ("debug", "c.compute", "prompt", "[c.compute] (Pdb) "))
+    relay.handle(c, DebugRequest("c.compute", "prompt", "[c.compute] (Pdb) "))
     relay.serve()
     assert c.conn.sent[-1] == ("debug_line", "c")
-    relay.handle(c, ("debug", "c.compute", "prompt", "[c.compute] (Pdb) "))
+    relay.handle(c, DebugRequest("c.compute", "prompt", "[c.compute] (Pdb) "))
     relay.serve()  # the user's input ended
     assert c.conn.sent[-1] == ("debug_line", None)
     assert user.prompts == ["[a.compute] (Pdb) ", "[c.compute] (Pdb) ", "[c.compute] (Pdb) "]
@@ -150,7 +151,7 @@ def test_one_step_talks_at_a_time_in_order() -> None:
 def test_relay_refuses_when_no_one_can_answer() -> None:
     relay = DebugRelay(Scripted([], why="stdin is closed"))
     worker = _Worker(1)
-    relay.handle(worker, ("debug", "a.compute", "begin", "x.py:1"))
+    relay.handle(worker, DebugRequest("a.compute", "begin", "x.py:1"))
     assert worker.conn.sent == [("debug_unavailable", "stdin is closed")]
     assert relay.active is None
 
@@ -159,8 +160,8 @@ def test_relay_refuses_when_no_one_can_answer() -> None:
             raise DagsterDebuggerError("No one can answer the debugger: no stdin")
 
     relay = DebugRelay(Refusing([]))
-    relay.handle(worker, ("debug", "a.compute", "begin", "x.py:1"))
-    relay.handle(worker, ("debug", "a.compute", "prompt", "[a.compute] (Pdb) "))
+    relay.handle(worker, DebugRequest("a.compute", "begin", "x.py:1"))
+    relay.handle(worker, DebugRequest("a.compute", "prompt", "[a.compute] (Pdb) "))
     relay.serve()
     assert worker.conn.sent[-1] == (
         "debug_unavailable",
