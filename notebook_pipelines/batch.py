@@ -373,10 +373,13 @@ def _set_values(instance: DagsterInstance, run_id: str, step_key: str) -> dict[s
     that executed the set. The collector cannot be asked: a batch with a failed set does not run
     it (a failed source abandons its fan-in)."""
     from .events import StepOutputHandle
-    from .storage.intermediates import ObjectStoreIntermediateStorage, run_id_root
-    from .storage.object_store import FilesystemObjectStore
+    from .storage.intermediates import (
+        ObjectStoreIntermediateStorage,
+        run_id_root,
+        run_values_store,
+    )
 
-    store = FilesystemObjectStore(instance.storage_directory())
+    store = run_values_store(instance)
     handle = StepOutputHandle(step_key, VALUES_OUTPUT)
     storage = ObjectStoreIntermediateStorage(store, run_id_root, run_id)
     if not storage.has_intermediate(handle):

@@ -50,7 +50,12 @@ from ..plan.plan import ExecutionPlan
 from ..plan.retries import Retries, RetryMode
 from ..plan.steps import FromConfig, FromDefaultValue, FromMultipleSources, FromStepOutput
 from ..storage.instance import DagsterInstance
-from ..storage.intermediates import ObjectStoreIntermediateStorage, _base_dir, run_id_root
+from ..storage.intermediates import (
+    ObjectStoreIntermediateStorage,
+    _base_dir,
+    run_id_root,
+    run_values_store,
+)
 from ..storage.object_store import FilesystemObjectStore
 from ..storage.runs import PipelineRun
 from .debug_io import DebugIO
@@ -248,10 +253,12 @@ class _FailedStep:
                 "cells that define its solids and the pipeline first, or pass it: pipeline=..."
             )
         base_dir = stored.get("base_dir")
-        root = base_dir if isinstance(base_dir, str) else self.instance.storage_directory()
-        return ObjectStoreIntermediateStorage(
-            FilesystemObjectStore(root), run_id_root, self.run.run_id
+        store = (
+            FilesystemObjectStore(base_dir)
+            if isinstance(base_dir, str)
+            else run_values_store(self.instance)
         )
+        return ObjectStoreIntermediateStorage(store, run_id_root, self.run.run_id)
 
     def rerun(self, target: DebugIO | None) -> BaseException | None:
         """Run the step's compute again here; on an exception, debug it post-mortem through

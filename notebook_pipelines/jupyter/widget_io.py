@@ -12,8 +12,7 @@ from typing import Any
 from ..errors import DagsterInvariantViolationError
 from ..events import StepOutputHandle
 from ..storage.instance import DagsterInstance
-from ..storage.intermediates import ObjectStoreIntermediateStorage, run_id_root
-from ..storage.object_store import FilesystemObjectStore
+from ..storage.intermediates import ObjectStoreIntermediateStorage, run_id_root, run_values_store
 from .previews import OutputReader
 
 __all__ = ["executed_notebook", "extension_file", "result_reader", "stored_reader", "tail"]
@@ -35,11 +34,11 @@ def extension_file(name: str) -> Path:
 
 
 def stored_reader(instance: DagsterInstance, run_id: str) -> OutputReader | None:
-    """Reads outputs stored run ``run_id`` kept in the instance's filesystem intermediates."""
+    """Reads outputs stored run ``run_id`` kept where the instance keeps its runs' values (its
+    folder, or the object store its ``instance.yaml`` names)."""
     if instance.is_ephemeral:
         return None
-    root = instance.storage_directory()
-    storage = ObjectStoreIntermediateStorage(FilesystemObjectStore(root), run_id_root, run_id)
+    storage = ObjectStoreIntermediateStorage(run_values_store(instance), run_id_root, run_id)
 
     def read(step_key: str, output_name: str) -> Any:
         return storage.get_intermediate(None, StepOutputHandle(step_key, output_name))
