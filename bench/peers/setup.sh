@@ -2,7 +2,8 @@
 # Create the peers' virtual environments for bench/ (never the project's own .venv).
 #
 #   bench/peers/.venv-dagster09  Dagster 0.9.22, the reference (with the pins it needs on Python 3.11)
-#   bench/peers/.venv-dagster1   the latest Dagster 1.x (jobs and ops), with dagstermill (notebooks)
+#   bench/peers/.venv-dagster1   the latest Dagster 1.x (jobs and ops), with dagstermill (notebooks),
+#                                and with WITH_POSTGRES=1 dagster-postgres (bench_postgres.py)
 #
 # Idempotent: an environment whose peer already imports is left alone. Tolerant: a failed install is
 # reported and the script goes on (and exits 0), so `make bench` still measures what it can.
@@ -50,5 +51,21 @@ make_peer dagster09 "import dagster; print('dagster', dagster.__version__)" \
 # The same project today; dagstermill (with papermill and a kernel) for bench_notebooks.py.
 make_peer dagster1 "import dagster, dagstermill; print('dagster', dagster.__version__)" \
     'dagster>=1,<2' dagstermill papermill ipykernel
+
+# dagster-postgres for bench_postgres.py, only when asked (WITH_POSTGRES=1 bench/peers/setup.sh):
+# the release made with the installed dagster (dagster 1.X.Y goes with dagster-postgres 0.X+16.Y).
+if [ "${WITH_POSTGRES:-0}" = 1 ] && [ -x "$here/.venv-dagster1/bin/python" ]; then
+    venv="$here/.venv-dagster1"
+    if "$venv/bin/python" -c "import dagster_postgres" >/dev/null 2>&1; then
+        echo "peers: dagster-postgres already in $venv"
+    else
+        version="$("$venv/bin/python" -c "import dagster; print(dagster.__version__)")"
+        minor="$(echo "$version" | cut -d. -f2)"; patch="$(echo "$version" | cut -d. -f3)"
+        echo "peers: installing dagster-postgres 0.$((minor + 16)).$patch next to dagster $version ..."
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+            "dagster==$version" "dagster-postgres==0.$((minor + 16)).$patch" \
+            || echo "peers: WARNING: dagster-postgres could not be installed; its figures will be missing" >&2
+    fi
+fi
 
 exit 0

@@ -24,6 +24,8 @@ missing section is the default (the SQLite files and the folder's own ``storage/
         url: postgresql://pipelines@db.example.org:5432/pipelines   # no password here
         password: {env: PG_PASSWORD}                                # read from the environment
         # schema: notebook_pipelines  (optional: a PostgreSQL schema; default "public")
+        # synchronous_commit: on      (optional; the event log's default is off, see
+        #                              storage/postgres_event_log.py)
     event_log_storage:               # default: {kind: sqlite, path: history/events.db}
       kind: postgres
       config:

@@ -90,12 +90,25 @@ class PostgresDatabase:
     """One PostgreSQL database as one storage object uses it: connection, lock, retries.
 
     ``config`` is the part's ``config`` from ``instance.yaml`` (``{env: ...}`` resolved): ``url``
-    (a libpq URL or ``key=value`` string), optional ``password`` and ``schema`` (a PostgreSQL
-    schema to keep the tables in, created if missing; default: the connection's ``search_path``).
+    (a libpq URL or ``key=value`` string), optional ``password``, ``schema`` (a PostgreSQL
+    schema to keep the tables in, created if missing; default: the connection's ``search_path``)
+    and ``synchronous_commit`` (the session's setting; default ``synchronous_commit``, which the
+    storage chooses: see :mod:`.postgres_event_log`).
     """
 
-    def __init__(self, config: Mapping[str, Any], schema: Schema) -> None:
+    def __init__(
+        self, config: Mapping[str, Any], schema: Schema, *, synchronous_commit: str = "on"
+    ) -> None:
         self.url = str(config["url"])
+        setting = config.get("synchronous_commit", synchronous_commit)
+        if isinstance(setting, bool):  # YAML reads a bare on/off as a boolean
+            setting = "on" if setting else "off"
+        if setting not in ("on", "off", "local", "remote_write", "remote_apply"):
+            raise DagsterInstanceError(
+                f"synchronous_commit must be on or off (or local, remote_write, remote_apply), "
+                f"got {setting!r}"
+            )
+        self.synchronous_commit = str(setting)
         self._password = config.get("password")
         self.pg_schema: str | None = config.get("schema")
         self.schema = schema
@@ -120,8 +133,10 @@ class PostgresDatabase:
         kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S}
         if self._password is not None:
             kwargs["password"] = str(self._password)
+        options = f"-c synchronous_commit={self.synchronous_commit}"
         if self.pg_schema:
-            kwargs["options"] = f"-c search_path={self.pg_schema}"
+            options += f" -c search_path={self.pg_schema}"
+        kwargs["options"] = options
         return psycopg.connect(self.url, **kwargs)
 
     def connection(self) -> psycopg.Connection[Any]:
@@ -252,6 +267,12 @@ class PostgresDatabase:
 
         with self.lock:
             return self._retrying(attempt) if retry else attempt()
+
+    def each(self, fn: Callable[[psycopg.Connection[Any]], T]) -> T:
+        """``fn(connection)`` with each statement its own transaction (one round trip for a
+        one-statement ``fn``), retried on a new connection if it was lost."""
+        with self.lock:
+            return self._retrying(lambda: fn(self.connection()))
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """One statement (its own transaction); the cursor's ``rowcount``."""

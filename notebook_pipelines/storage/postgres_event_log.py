@@ -15,6 +15,13 @@ buffer or an old one; any read of this database by this process; dispose, collec
 A flush is one statement (a multi-row ``INSERT``, and in the same statement a ``pg_notify`` per
 run with the ids written), so one round trip and one commit per step.
 
+**Durability**: the event log's sessions run with ``synchronous_commit = off`` unless its config
+says ``synchronous_commit: on``: a commit returns without waiting for the server's WAL flush
+(which costs a disk ``fsync`` per step, most of a step's persisted cost), as SQLite's
+``synchronous=NORMAL`` does (:mod:`.sqlite_base`). Records are never half-written or out of
+order; a crash of the *server* (not of the run's process) may lose its last few hundred
+milliseconds of commits (three times ``wal_writer_delay``). The run storage keeps the server's setting.
+
 **A server that goes away** (restarted while a run writes): the batch stays in the buffer and is
 retried on a new connection for up to :data:`~.postgres_base.RETRY_DEADLINE_S` seconds; a retry
 first looks for its batch (``writer``, ``batch``), in case the lost answer was that of a commit
@@ -150,7 +157,9 @@ class _Writer:
                         return
                 conn.execute(statement, params)
 
-            self.db.write(write)  # raises after the retry deadline: the rows stay buffered
+            # one statement, so its own transaction: one round trip (no BEGIN/COMMIT); raises
+            # after the retry deadline, and then the rows stay buffered
+            self.db.each(write)
             del self.buffer[: len(rows)]
 
     def close(self) -> None:
@@ -202,7 +211,7 @@ class PostgresEventLogStorage(EventLogStorage):
                 f"{batch_size!r}"
             )
         self._config = dict(config)
-        self._db = PostgresDatabase(config, SCHEMA)
+        self._db = PostgresDatabase(config, SCHEMA, synchronous_commit="off")
         self._writer = _Writer(self._db)
         self._batch_size = batch_size
         self._flush_interval_s = float(flush_interval_s)

@@ -97,26 +97,33 @@ class Watcher:
     def _listen(self, conn: Any) -> None:
         pgconn = conn.pgconn
         own = self._storage.writer_id
+        # Notifications that arrive while this connection runs a query are taken by psycopg and
+        # given to the handlers; the others are read from the socket below.
+        payloads: list[str] = []
+        conn.add_notify_handler(lambda notify: payloads.append(notify.payload))
         while not self._stopped.is_set():
-            ready, _, _ = select.select([pgconn.socket], [], [], TICK_S)
-            if not ready:
-                continue
-            pgconn.consume_input()
-            if pgconn.status != 0:  # CONNECTION_OK
-                raise conn_lost(conn)
+            if not payloads:
+                ready, _, _ = select.select([pgconn.socket], [], [], TICK_S)
+                if not ready:
+                    continue
+                pgconn.consume_input()
+                if pgconn.status != 0:  # CONNECTION_OK
+                    raise conn_lost(conn)
+                while (notify := pgconn.notifies()) is not None:
+                    payloads.append(notify.extra.decode())
             wanted: list[tuple[str, int, int]] = []
-            while (notify := pgconn.notifies()) is not None:
+            while payloads:
                 try:
-                    run_id, writer, first, last = notify.extra.decode().rsplit(" ", 3)
+                    run_id, writer, first, last = payloads.pop(0).rsplit(" ", 3)
                 except ValueError:
                     continue
                 if writer != own:
                     wanted.append((run_id, int(first), int(last)))
-            for run_id, first, last in wanted:
+            for run_id, first_id, last_id in wanted:
                 rows = conn.execute(
                     "SELECT id, event FROM event_logs WHERE run_id = %s AND id BETWEEN %s AND %s "
                     "ORDER BY id",
-                    (run_id, first, last),
+                    (run_id, first_id, last_id),
                 ).fetchall()
                 self._deliver(run_id, rows)
 

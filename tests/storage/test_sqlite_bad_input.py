@@ -146,7 +146,8 @@ def test_instance_yaml_from_a_newer_release(tmp_path: Path) -> None:
     [
         ("run_storage: [unclosed\n", "cannot be read"),
         ("- a\n- b\n", "not a mapping"),
-        ("run_storage:\n  kind: postgres\n", "kind 'postgres' is unknown"),
+        ("run_storage:\n  kind: mysql\n", "kind 'mysql' is unknown"),
+        ("run_storage:\n  kind: postgres\n", "kind postgres needs a config mapping"),
         ("event_log_storage:\n  path: 3\n", "path must be a non-empty string"),
         ("instance_version: one\n", "instance_version must be an integer"),
     ],
