@@ -18,7 +18,10 @@ intermediates also work with an ephemeral instance (within the process). An ephe
 cannot be referenced from another process (:meth:`~DagsterInstance.get_ref` raises).
 
 Persistent instances keep runs and events in SQLite files under a folder (layout and
-``instance.yaml``: :mod:`.home`; storages: :mod:`.sqlite_runs`, :mod:`.sqlite_event_log`):
+``instance.yaml``: :mod:`.home`; storages: :mod:`.sqlite_runs`, :mod:`.sqlite_event_log`), or in
+the PostgreSQL database its ``instance.yaml`` names (:mod:`.postgres_runs`,
+:mod:`.postgres_event_log`; then listeners and subscribers also hear of the records other
+processes commit there, through the event log's ``watch``):
 
 - :meth:`DagsterInstance.get` opens the home, ``$NOTEBOOK_PIPELINES_HOME`` (default
   ``~/.notebook_pipelines``), creating it on first use;
