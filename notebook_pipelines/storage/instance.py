@@ -159,6 +159,7 @@ class DagsterInstance:
         self._disk_full_runs: dict[str, bool] = {}
         self._reserve: DiskReserve | None = None  # space for that moment (persistent, writable)
         self._watching = False  # whether the event log tells of other processes' records
+        self._remote_subscribers: tuple[EventCallback, ...] = ()  # subscribe(other_processes=)
 
     @classmethod
     def ephemeral(cls, tempdir: str | os.PathLike[str] | None = None) -> DagsterInstance:
@@ -479,17 +480,26 @@ class DagsterInstance:
             else:
                 self._listeners.pop(run_id, None)
 
-    def subscribe(self, callback: EventCallback) -> None:
-        """Call ``callback(record)`` for each new record of every run (once per callback)."""
+    def subscribe(self, callback: EventCallback, *, other_processes: bool = False) -> None:
+        """Call ``callback(record)`` for each new record of every run (once per callback).
+
+        A subscriber hears of the records this process stores; with ``other_processes`` (and an
+        event log that can watch: PostgreSQL), also of those other processes commit to the same
+        database (so a consumer that follows "the next run" is not handed a colleague's).
+        """
         _check_callable(callback)
         with self._listeners_lock:
             if callback not in self._subscribers:
                 self._subscribers = (*self._subscribers, callback)
-        self._watch_other_processes()
+            if other_processes and callback not in self._remote_subscribers:
+                self._remote_subscribers = (*self._remote_subscribers, callback)
+        if other_processes:
+            self._watch_other_processes()
 
     def _watch_other_processes(self) -> None:
-        """With an event log that can watch (PostgreSQL), listeners and subscribers also hear of
-        the records other processes commit to it (:meth:`_handle_remote_record`)."""
+        """With an event log that can watch (PostgreSQL), per-run listeners and the subscribers
+        that asked for it also hear of the records other processes commit to it
+        (:meth:`_handle_remote_record`)."""
         watch = getattr(self._event_storage, "watch", None)
         if watch is None or self._watching or self._disposed:
             return
@@ -499,17 +509,18 @@ class DagsterInstance:
 
     def _handle_remote_record(self, record: EventRecord) -> None:
         """A record another process stored (already in storage, its run status moved by its
-        writer): tell the listeners, as :meth:`handle_new_event` does for this process's."""
+        writer): tell the run's listeners and the subscribers that asked for other processes'."""
         listeners = self._listeners.get(record.run_id)
         if listeners:
             self._notify(listeners, record, record.run_id)
-        if self._subscribers:
-            self._notify(self._subscribers, record, None)
+        if self._remote_subscribers:
+            self._notify(self._remote_subscribers, record, None)
 
     def unsubscribe(self, callback: EventCallback) -> None:
         """Stop calling ``callback`` (nothing happens if it was not subscribed)."""
         with self._listeners_lock:
             self._subscribers = tuple(c for c in self._subscribers if c != callback)
+            self._remote_subscribers = tuple(c for c in self._remote_subscribers if c != callback)
 
     def _notify(
         self, callbacks: tuple[EventCallback, ...], record: EventRecord, run_id: str | None
@@ -574,6 +585,7 @@ class DagsterInstance:
         with self._listeners_lock:
             self._listeners = {}
             self._subscribers = ()
+            self._remote_subscribers = ()
         if self._disk_full_runs:  # a last try: space may have returned
             self._retry_failing_runs()
             if self._reserve is not None:

@@ -246,7 +246,9 @@ def test_a_run_of_another_process_is_seen_live(
 
     env = {**python_env(), "NOTEBOOK_PIPELINES_HOME": str(other_home)}
     with DagsterInstance.get() as instance:
-        instance.subscribe(listen)
+        local_only: list[EventRecord] = []
+        instance.subscribe(local_only.append)  # hears this process's records only
+        instance.subscribe(listen, other_processes=True)
         child = subprocess.Popen(
             [sys.executable, "-W", "error", "-c", RUN_IN_ANOTHER_PROCESS],
             stdin=subprocess.PIPE,
@@ -264,6 +266,7 @@ def test_a_run_of_another_process_is_seen_live(
         assert done.wait(30), "the other process's run end was never heard"
         stored = instance.all_logs(run_id)
         assert [r for r in heard if r.run_id == run_id] == stored
+        assert not local_only
         types = [r.dagster_event.event_type_value for r in stored if r.dagster_event]
         assert types.count("STEP_SUCCESS") == 6
         run = instance.get_run_by_id(run_id)
