@@ -69,7 +69,11 @@ def run_peer(server: PostgresServer, sizes: list[int], reps: int) -> dict[str, o
 
     with psycopg.connect(server.url, password=server.password, autocommit=True) as conn:
         conn.execute("CREATE DATABASE dagster_peer")
-    url = server.url.replace("pipelines@", f"pipelines:{server.password}@").rsplit("/", 1)[0]
+    # psycopg2, which dagster-postgres is written for (SQLAlchemy 2.1 would choose psycopg 3)
+    url = server.url.replace(
+        "postgresql://pipelines@", f"postgresql+psycopg2://pipelines:{server.password}@"
+    )
+    url = url.rsplit("/", 1)[0]
     done = subprocess.run(
         [
             str(PEER_PYTHON),
@@ -126,6 +130,7 @@ def main() -> None:
                 f"  {'N':>5}  {'ephemeral':>9}  {'sqlite':>7}  {'postgres':>8}  "
                 f"{'sqlite +':>8}  {'postgres +':>10}  target (postgres)"
             )
+            ours: dict[int, dict[str, float]] = {}
             for size in sizes:
                 pipeline = solids_workloads.build(api, "chain", size)
                 for instance in instances.values():
@@ -135,6 +140,7 @@ def main() -> None:
                     for name, instance in instances.items():
                         samples[name].append(time_chain(pipeline, instance, size))
                 ms = {name: statistics.median(values) for name, values in samples.items()}
+                ours[size] = ms
                 verdict = "ok" if ms["postgres"] <= TARGET_MS_PER_STEP else "OVER"
                 print(
                     f"  {size:>5}  {ms['ephemeral']:9.3f}  {ms['sqlite']:7.3f}  "
@@ -153,11 +159,14 @@ def main() -> None:
                 figures = peer["figures"]
                 assert isinstance(figures, dict)
                 print(f"  dagster {peer['dagster']}, dagster-postgres {peer['dagster_postgres']}")
-                print(f"  {'N':>5}  {'sqlite':>8}  {'postgres':>8}")
+                print(f"  {'N':>5}  {'sqlite':>8}  {'postgres':>8}  peer/ours: sqlite  postgres")
                 for size in sizes:
+                    peer_sqlite = figures["sqlite"][str(size)]
+                    peer_pg = figures["postgres"][str(size)]
                     print(
-                        f"  {size:>5}  {figures['sqlite'][str(size)]:8.3f}  "
-                        f"{figures['postgres'][str(size)]:8.3f}"
+                        f"  {size:>5}  {peer_sqlite:8.3f}  {peer_pg:8.3f}  "
+                        f"{peer_sqlite / ours[size]['sqlite']:16.1f}x  "
+                        f"{peer_pg / ours[size]['postgres']:7.1f}x"
                     )
     finally:
         server.stop()

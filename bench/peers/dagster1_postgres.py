@@ -50,6 +50,7 @@ def main() -> None:
         os.makedirs(pg_home)
         with open(os.path.join(pg_home, "dagster.yaml"), "w") as file:
             file.write(f"storage:\n  postgres:\n    postgres_url: {args.url}\n")
+        os.makedirs(os.path.join(folder, "sqlite"))
         instances = {
             "sqlite": dagster.DagsterInstance.local_temp(os.path.join(folder, "sqlite")),
             "postgres": dagster.DagsterInstance.from_config(pg_home),

@@ -54,6 +54,8 @@ make_peer dagster1 "import dagster, dagstermill; print('dagster', dagster.__vers
 
 # dagster-postgres for bench_postgres.py, only when asked (WITH_POSTGRES=1 bench/peers/setup.sh):
 # the release made with the installed dagster (dagster 1.X.Y goes with dagster-postgres 0.X+16.Y).
+# It talks psycopg2 (bench_postgres.py gives it a postgresql+psycopg2:// URL: SQLAlchemy 2.1 would
+# pick psycopg 3 for postgresql://, on which dagster-postgres's statements fail).
 if [ "${WITH_POSTGRES:-0}" = 1 ] && [ -x "$here/.venv-dagster1/bin/python" ]; then
     venv="$here/.venv-dagster1"
     if "$venv/bin/python" -c "import dagster_postgres" >/dev/null 2>&1; then
