@@ -34,7 +34,7 @@ from ..plan.plan import ExecutionPlan
 from ..plan.retries import Retries
 from ..plan.steps import ExecutionStep
 from .contexts import PlanExecutionContext
-from .messages import Done, Event, Message, Output, OutputEnd, Record, WorkerLost
+from .messages import Done, Message, Output, OutputEnd, Record, WorkerLost
 from .output_relay import OutputRelay
 from .step_events import step_event
 from .step_runner import SKIPPED_FOR_FAILURE, SKIPPED_FOR_UPSTREAM, skipped_step_events
@@ -107,18 +107,39 @@ class _Loop:
     def run(self) -> Generator[DagsterEvent, None, Failures]:
         active = self.active
         launcher = self.launcher
+        in_flight = active.in_flight
+        failure = _FAILURE
         try:
             while not active.is_complete:
                 yield from skip_events(self.ctx, active)
-                if active.is_complete or (self.stopping and not active.in_flight):
-                    break
-                if not self.stopping:
-                    yield from self._launch()
-                if not active.in_flight and launcher.capacity != 0:
+                if self.stopping:
+                    if not in_flight:
+                        break
+                else:
+                    free = launcher.capacity
+                    if free is None or free > 0:
+                        for step in active.get_steps_to_execute(free):
+                            launched = self._launch(step)
+                            if launched:
+                                for message in launched:
+                                    yield from self.handle(message)
+                if not in_flight and (launcher.capacity != 0 or active.is_complete):
                     active.sleep_until_ready()  # only retries are left, none due yet
                     continue
                 for message in launcher.poll(active.seconds_until_retry()):
-                    yield from self.handle(message)
+                    if isinstance(message, DagsterEvent):  # the hot path: a step run in process
+                        active.handle_event(message)
+                        if message.event_type_value == failure:
+                            self._failed(message)
+                        yield message
+                    elif (
+                        isinstance(message, Done)
+                        and message.step_key not in in_flight
+                        and not self.output.pending
+                    ):
+                        continue  # the attempt reported its end: nothing to do
+                    else:
+                        yield from self.handle(message)
         except BaseException as error:
             yield from self._stop(error)
             raise
@@ -127,22 +148,17 @@ class _Loop:
         self.output.flush()
         return self.failures if self.stopping else []
 
-    def _launch(self) -> Iterator[DagsterEvent]:
-        free = self.launcher.capacity
-        if free is not None and free <= 0:
-            return
-        for step in self.active.get_steps_to_execute(free):
-            attempt = self.retries.get_attempt_count(step.key)
-            self.attempts[step.key] = attempt
-            for message in self.launcher.launch(step, attempt):
-                yield from self.handle(message)
+    def _launch(self, step: ExecutionStep) -> Iterable[Message]:
+        attempt = self.retries.get_attempt_count(step.key)
+        self.attempts[step.key] = attempt
+        return self.launcher.launch(step, attempt)
 
     # --- messages --------------------------------------------------------------------------------
 
     def handle(self, message: Message) -> Iterator[DagsterEvent]:
         kind = type(message)
-        if kind is Event:
-            yield from self._event(message.event)  # type: ignore[union-attr]
+        if kind is DagsterEvent:
+            yield from self._event(message)  # type: ignore[arg-type]
         elif kind is Record:
             record = message.record  # type: ignore[union-attr]
             self.ctx.forward(record)
@@ -165,11 +181,14 @@ class _Loop:
     def _event(self, event: DagsterEvent) -> Iterator[DagsterEvent]:
         self.active.handle_event(event)
         if event.event_type_value == _FAILURE:
-            data = event.event_specific_data
-            self.failures.append((event.step_key or "", getattr(data, "error", None)))
-            if self.stop_on_failure:
-                self.stopping = True
+            self._failed(event)
         yield event
+
+    def _failed(self, event: DagsterEvent) -> None:
+        data = event.event_specific_data
+        self.failures.append((event.step_key or "", getattr(data, "error", None)))
+        if self.stop_on_failure:
+            self.stopping = True
 
     def _done(self, message: Done) -> Iterator[DagsterEvent]:
         """An attempt ended: a step still in flight for that attempt never said how it ended."""

@@ -3,12 +3,12 @@ scheduling loop (:mod:`.loop`), for every executor alike — in process, worker 
 
 Each message is a small frozen dataclass of plain, picklable data (records, error infos,
 strings), so it crosses a pipe or a Dask queue unchanged (:func:`encode` / :func:`decode` make
-bytes of it for a transport that wants them):
+bytes of a batch of them for a transport that wants them):
 
 - :class:`Record` — an event or ``context.log`` record made in a worker: the loop stores and logs
   it (the parent is the only writer of the run's events) and schedules on its event;
-- :class:`Event` — an event already stored in this process (a step run in process, a launcher's
-  own engine events): the loop only schedules on it;
+- a :class:`~..events.DagsterEvent` is its own message: an event already stored in this process
+  (of a step run in process, or a launcher's own engine event); the loop only schedules on it;
 - :class:`Output` — text a worker wrote to ``"stdout"`` / ``"stderr"``, tagged with its step (or
   the worker, outside a step); :class:`OutputEnd` — show the partial lines of those tags now;
 - :class:`Done` — an attempt of a step ended in its worker; with ``error`` the engine failed
@@ -34,11 +34,6 @@ from ..events import DagsterEvent, EventRecord
 @dataclass(frozen=True)
 class Record:
     record: EventRecord
-
-
-@dataclass(frozen=True)
-class Event:
-    event: DagsterEvent
 
 
 @dataclass(frozen=True)
@@ -99,14 +94,15 @@ class CloseWorker:
 
 
 #: what workers send to the loop
-Message = Record | Event | Output | OutputEnd | Done | WorkerLost | DebugRequest | Closed
+Message = DagsterEvent | Record | Output | OutputEnd | Done | WorkerLost | DebugRequest | Closed
 
 
-def encode(message: Message) -> bytes:
-    """``message`` as bytes (for a transport of opaque items, such as a Dask queue)."""
-    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+def encode(*messages: Message) -> bytes:
+    """``messages`` as bytes (for a transport of opaque items, such as a Dask queue)."""
+    return pickle.dumps(messages, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def decode(data: bytes) -> Message:
-    message: Message = pickle.loads(data)
-    return message
+def decode(data: bytes) -> tuple[Message, ...]:
+    """The messages :func:`encode` made ``data`` of, in order."""
+    messages: tuple[Message, ...] = pickle.loads(data)  # our own workers' messages
+    return messages

@@ -29,8 +29,15 @@ class OutputRelay:
         if lines:
             _show(stream, "".join(f"[{tag}] {line}\n" for line in lines))
 
+    @property
+    def pending(self) -> bool:
+        """Whether a partial line waits for its newline."""
+        return bool(self._partial)
+
     def flush(self, *tags: str) -> None:
         """Show the partial lines of ``tags`` (all of them if none are given)."""
+        if not self._partial:
+            return
         for key in [k for k in self._partial if not tags or k[0] in tags]:
             self.write(key[0], key[1], self._partial.pop(key) + "\n")
 

@@ -107,6 +107,8 @@ __all__ = ["DaskExecutor", "create", "dask_executor"]
 TEARDOWN_TIMEOUT = 60.0
 #: interrupted: how long a worker of a cluster the run started has to stop before it is killed
 STOP_TIMEOUT = 1.0
+#: how long the run's client gathers messages to the scheduler (submissions) before it sends them
+SUBMIT_INTERVAL = 0.001
 #: the longest the parent waits on the queue before it looks at the futures of the tasks in flight
 #: (a task whose worker died, or that Dask gave up, sends nothing)
 LOST_CHECK_SECONDS = 0.25
@@ -131,11 +133,60 @@ class RunSpec:
         return self.pipeline_run.run_id
 
 
+class _Sender:
+    """Sends a worker's messages to the parent's queue from a thread of its own, in order, as many
+    at a time as have gathered: what a step prints does not wait for a round trip to the
+    scheduler per line; :meth:`flush` waits until everything sent so far is in the queue (every
+    record does, so that none is lost when the worker dies)."""
+
+    def __init__(self, queue: Any):
+        self.queue = queue
+        self.pending: list[Message] = []
+        self.sending = False
+        self.error: BaseException | None = None
+        self.condition = threading.Condition()
+        self.thread: threading.Thread | None = None
+
+    def send(self, message: Message) -> None:
+        with self.condition:
+            self.pending.append(message)
+            if self.thread is None:
+                self.thread = threading.Thread(
+                    target=self._run, name="notebook-pipelines-sender", daemon=True
+                )
+                self.thread.start()
+            self.condition.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self.condition:
+                while not self.pending:
+                    self.condition.wait()
+                batch, self.pending = self.pending, []
+                self.sending = True
+            try:
+                self.queue.put(encode(*batch))
+            except BaseException as error:  # the queue is gone: the parent will not hear it
+                self.error = error
+            with self.condition:
+                self.sending = False
+                self.condition.notify_all()
+
+    def flush(self) -> None:
+        with self.condition:
+            while self.pending or self.sending:
+                self.condition.wait()
+            error, self.error = self.error, None
+        if error is not None:
+            raise error
+
+
 class _WorkerRun:
     """A run's state in one worker process: its StepWorker and the queue to the parent."""
 
     def __init__(self, spec: RunSpec):
         self.queue = distributed.Queue(spec.queue_name)
+        self.sender = _Sender(self.queue)
         self.lock = threading.Lock()  # one step at a time per process (fd capture, resources)
         self.streams: list[SendingStream] = []  # the running step's stdout/stderr, to the parent
         try:
@@ -148,11 +199,14 @@ class _WorkerRun:
             raise
 
     def send_record(self, record: EventRecord) -> None:
-        flush_all(self.streams)  # what the step printed arrives before the events that follow
+        """Send ``record`` after what the step printed before it, and wait until it is in the
+        queue: a record made before the worker dies (killed, crashed) still reaches the parent."""
+        flush_all(self.streams)
         self.send(Record(record))
+        self.sender.flush()
 
     def send(self, message: Message) -> None:
-        self.queue.put(encode(message))
+        self.sender.send(message)
 
 
 _RUNS: dict[str, _WorkerRun] = {}
@@ -182,9 +236,11 @@ NO_RELAY_REMEDY = (
 # --- the tasks --------------------------------------------------------------------------------------
 
 
-def run_step_task(spec: RunSpec, step_key: str, attempt: int) -> None:
+def run_step_task(spec: RunSpec, step_key: str, attempt: int, *_upstream: None) -> None:
     """The Dask task of one attempt of a step: run it; its messages go to the parent's queue,
-    ``Done`` last (or ``WorkerLost`` when Dask runs the task again after its worker died)."""
+    ``Done`` last (or ``WorkerLost`` when Dask runs the task again after its worker died).
+    ``_upstream`` are the results (None) of its upstream steps' tasks: only for Dask's placement,
+    which prefers the worker that ran them (the run is set up there, its values are local)."""
     address = _worker_address()
     run: _WorkerRun | None = None
     try:
@@ -198,6 +254,7 @@ def run_step_task(spec: RunSpec, step_key: str, attempt: int) -> None:
             # earlier run that got as far as its Done said everything already.
             if not claims.is_done(claim):
                 run.send(_lost(step_key, attempt, previous, address))
+                run.sender.flush()
             return
         with (
             debug_io.no_relay(NO_RELAY, NO_RELAY_REMEDY),
@@ -206,6 +263,7 @@ def run_step_task(spec: RunSpec, step_key: str, attempt: int) -> None:
         ):
             run.step_worker.run(step_key, attempt)
         run.send(Done(step_key, attempt, worker=address))
+        run.sender.flush()  # in the queue before the claim says the attempt said everything
         claims.finish(claim)
     except Exception:
         # an engine error (the pipeline cannot be rebuilt here, the queue is gone...): the parent
@@ -281,6 +339,7 @@ def _sender(run: _WorkerRun, step_key: str) -> Callable[[str, str], None]:
 def _send_done(spec: RunSpec, run: _WorkerRun | None, message: Done) -> None:
     if run is not None:
         run.send(message)
+        run.sender.flush()
         return
     # the run could not be set up in this process: a reference to the queue just for this message
     queue = distributed.Queue(spec.queue_name)
@@ -299,7 +358,10 @@ def close_run_task(run_id: str) -> bool:
         return False
     with run.lock:
         run.step_worker.close()
-    run.queue.close()
+    try:
+        run.sender.flush()  # the teardown's records are in the queue when this task ends
+    finally:
+        run.queue.close()
     return True
 
 
@@ -340,6 +402,10 @@ class _Cluster:
             )
             self.client = distributed.Client(self.cluster, set_as_default=False)
             self.description = f"a local Dask cluster at {self.cluster.scheduler_address}"
+        # the loop submits each step when its inputs are done: the client's batched stream to the
+        # scheduler (10 ms between batches) would hold a submission back for up to that long
+        with contextlib.suppress(AttributeError):
+            self.client.scheduler_comm.interval = SUBMIT_INTERVAL
 
     def stop_now(self) -> None:
         """Interrupted: stop the workers of the cluster the run started without the nannies' grace
@@ -433,17 +499,21 @@ class DaskLauncher:
         self.queue = distributed.Queue(self.spec.queue_name, client=self.client)
         #: the task of each attempt in flight, by step key: (attempt, future)
         self.tasks: dict[str, tuple[int, Any]] = {}
+        #: the last task of each step that ended (its downstream tasks name it for placement)
+        self.finished: dict[str, Any] = {}
         self.workers: set[str] = set()  # the workers that ran a step (their resources to close)
         self.closed = False
         self.interrupted = False
         self.owns_cluster = cluster.cluster is not None
 
     def launch(self, step: ExecutionStep, attempt: int) -> tuple[()]:
+        upstream = [self.finished[k] for k in sorted(step.upstream_step_keys) if k in self.finished]
         future = self.client.submit(
             run_step_task,
             self.spec,
             step.key,
             attempt,
+            *upstream,
             key=f"{self.ctx.run_id}-{step.key}-{attempt}",
             priority=step.priority,
             pure=False,
@@ -462,20 +532,23 @@ class DaskLauncher:
                 yield _lost_task(key, attempt, future)
 
     def _received(self, wait: float) -> Iterator[Message]:
-        """What the workers sent: wait up to ``wait`` seconds for the first message, then take
-        every message already in the queue."""
-        try:
-            first = [self.queue.get(timeout=wait)] if wait > 0 else []
-        except (TimeoutError, asyncio.TimeoutError):
-            first = []
-        for item in [*first, *self.queue.get(batch=True)]:
-            message = decode(item)
+        """What the workers sent: the first batch of messages to arrive within ``wait`` seconds
+        (the next poll takes the next at once), or with ``wait`` 0 every batch in the queue."""
+        if wait > 0:
+            try:
+                items = [self.queue.get(timeout=wait)]
+            except (TimeoutError, asyncio.TimeoutError):
+                items = []
+        else:
+            items = self.queue.get(batch=True)
+        for message in (m for item in items for m in decode(item)):
             if isinstance(message, Done):
                 if message.worker:
                     self.workers.add(message.worker)
                 task = self.tasks.get(message.step_key)
                 if task is not None and task[0] == message.attempt:
                     del self.tasks[message.step_key]
+                    self.finished[message.step_key] = task[1]
             yield message
 
     # --- the end -------------------------------------------------------------------------------

@@ -2,15 +2,15 @@
 
 Its :class:`InProcessLauncher` is the whole of what an executor adds to the run's one scheduling
 loop (:func:`..execution.loop.run_steps`): ``launch`` notes the step, ``poll`` runs it here (its
-events, already stored, are the loop's :class:`~..execution.messages.Event` messages, as they
-happen). Each step's stdout/stderr is captured into the instance's compute logs while it computes
+events, already stored, are messages of their own for the loop, as they happen). Each step's stdout/stderr is captured into the instance's compute logs while it computes
 (decided once per run; with an ephemeral instance there is no capture work at all)."""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 from ..definitions import registry
@@ -19,7 +19,7 @@ from ..errors import SerializableErrorInfo
 from ..events import DagsterEvent, EngineEventData
 from ..execution.contexts import PlanExecutionContext
 from ..execution.loop import elapsed_ms, run_steps
-from ..execution.messages import Done, Event, Message
+from ..execution.messages import Done, Message
 from ..execution.step_runner import run_step
 from ..plan.plan import ExecutionPlan
 from ..plan.retries import Retries
@@ -37,18 +37,18 @@ class InProcessLauncher:
         self.ctx = ctx
         self.retries = retries
         self.compute_logs = ctx.instance.compute_log_manager.run_capture(ctx.run_id)
-        self.step: ExecutionStep | None = None
+        self.step: tuple[ExecutionStep, int] | None = None
 
     def launch(self, step: ExecutionStep, attempt: int) -> tuple[()]:
-        self.step = step
+        self.step = (step, attempt)
         return ()
 
-    def poll(self, timeout: float | None) -> Iterator[Message]:
-        step, self.step = self.step, None
-        if step is not None:
-            for event in run_step(self.ctx.for_step(step), self.retries, self.compute_logs):
-                yield Event(event)
-            yield Done(step.key, self.retries.get_attempt_count(step.key))
+    def poll(self, timeout: float | None) -> Iterable[Message]:
+        if self.step is None:
+            return ()
+        (step, attempt), self.step = self.step, None
+        events = run_step(self.ctx.for_step(step), self.retries, self.compute_logs)
+        return chain(events, (Done(step.key, attempt),))  # no frame of ours per event
 
     def shutdown(self, error: BaseException | None) -> tuple[()]:
         if self.compute_logs is not None:

@@ -56,7 +56,7 @@ from ..errors import (
 from ..events import DagsterEvent, EngineEventData
 from ..execution.contexts import PlanExecutionContext
 from ..execution.loop import elapsed_ms, run_steps, step_failures_error
-from ..execution.messages import DebugRequest, Done, Event, Message, Output, OutputEnd, WorkerLost
+from ..execution.messages import DebugRequest, Done, Message, Output, OutputEnd, WorkerLost
 from ..plan.plan import ExecutionPlan
 from ..plan.retries import Retries
 from ..plan.steps import ExecutionStep
@@ -159,7 +159,7 @@ class PoolLauncher:
             worker = idle[0]
         else:
             worker = self.pool.start_worker()
-            yield Event(
+            yield (
                 self.engine(
                     f"Started worker process {worker.index} (pid: {worker.pid})",
                     (EventMetadataEntry.text(str(worker.pid), "pid"),),
@@ -217,7 +217,7 @@ class PoolLauncher:
         ]
         if tail:
             entries.append(EventMetadataEntry.text(tail, "stderr"))
-        yield Event(
+        yield (
             self.engine(
                 f"Worker process {worker.index} (pid: {worker.pid}) died{doing}: {how}"
                 + (f". {remedy}" if remedy else ""),
@@ -262,7 +262,7 @@ class PoolLauncher:
             yield from self._show_stderr(worker)
             worker.release()
             yield OutputEnd((worker_tag(worker.pid),))
-            yield Event(
+            yield (
                 self.engine(
                     f"Stopped worker process {worker.index} (pid: {worker.pid})",
                     (EventMetadataEntry.text(str(worker.pid), "pid"),),
@@ -278,7 +278,7 @@ class PoolLauncher:
         if isinstance(error, GeneratorExit):
             return  # nothing may be yielded any more; the workers are gone
         for worker in stopped:
-            yield Event(
+            yield (
                 self.engine(
                     f"Stopped worker process {worker.index} (pid: {worker.pid}): "
                     f"{error.__class__.__name__}",

@@ -63,7 +63,7 @@ class StepWorkerLauncher:
 
     def _received(self) -> Iterator[Message]:
         while self.wire:
-            yield decode(self.wire.pop(0))
+            yield from decode(self.wire.pop(0))
 
 
 class StepWorkerExecutor(Executor):
