@@ -107,3 +107,25 @@ def calls_breakpoint(_context: Any) -> int:
 def debugging_pipeline() -> None:
     stops_in_debugger()
     calls_breakpoint()
+
+
+@solid
+def fails_at_once(_context: Any) -> int:
+    raise ValueError("fails at once")
+
+
+@solid
+def slow(_context: Any) -> int:
+    time.sleep(0.5)  # still running when the other step fails
+    return 1
+
+
+@solid(input_defs=[InputDefinition("value")])
+def after_slow(_context: Any, value: int) -> int:
+    return value + 1
+
+
+@pipeline(mode_defs=[DASK_MODE])
+def stop_after_failure_pipeline() -> None:
+    fails_at_once()
+    after_slow(slow())
