@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import uuid
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 from ..errors import DagsterStorageError
+from .home import resolve_env
 from .keys import check_key_part
 from .object_store import ObjectNotFoundError, StreamingObjectStore
 
@@ -65,23 +65,12 @@ def resolve_storage_options(options: Mapping[str, Any] | None, where: str) -> di
 
     Raises :class:`DagsterStorageError` naming ``where`` and the variable when it is unset.
     """
-
-    def resolve(value: Any, path: str) -> Any:
-        if isinstance(value, Mapping):
-            if set(value) == {"env"} and isinstance(value["env"], str):
-                name = value["env"]
-                if name not in os.environ:
-                    raise DagsterStorageError(
-                        f"{where}: storage option {path} is read from the environment variable "
-                        f"{name}, which is not set. Set it in the environment of the process "
-                        "that runs the pipeline (and of its workers).",
-                        path=where,
-                    )
-                return os.environ[name]
-            return {k: resolve(v, f"{path}.{k}") for k, v in value.items()}
-        return value
-
-    return {k: resolve(v, k) for k, v in (options or {}).items()}
+    resolved = resolve_env(
+        dict(options or {}),
+        f"{where}: storage_options",
+        error=lambda message: DagsterStorageError(message, path=where),
+    )
+    return dict(resolved)
 
 
 def _merged(defaults: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:

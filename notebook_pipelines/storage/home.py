@@ -67,7 +67,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,28 +125,32 @@ class InstanceLayout:
     event_log_storage: StoragePart = StoragePart("sqlite")
 
 
-def resolve_env(value: Any, where: str) -> Any:
+def resolve_env(
+    value: Any, where: str, error: Callable[[str], Exception] = DagsterInstanceError
+) -> Any:
     """``value`` with every ``{env: NAME}`` mapping inside it replaced by ``$NAME``'s value.
 
-    ``where`` names the place for the error a missing variable raises (e.g. the file and key).
+    ``where`` names the place for the error a missing variable raises (e.g. the file and key);
+    ``error`` makes that error from its message (an instance's settings: :class:`DagsterInstanceError`;
+    an object store's options: a storage error).
     """
     if isinstance(value, Mapping):
         if set(value) == {"env"}:
             name = value["env"]
             if not isinstance(name, str) or not name:
-                raise DagsterInstanceError(
+                raise error(
                     f"{where}: {{env: ...}} must name an environment variable, got {name!r}."
                 )
             if name not in os.environ:
-                raise DagsterInstanceError(
+                raise error(
                     f"{where}: the environment variable {name} is not set (the value comes from "
-                    f"the environment, as {{env: {name}}} says). Set it, then open the instance "
-                    "again."
+                    f"the environment, as {{env: {name}}} says). Set it in the environment of the "
+                    "process that opens the instance or runs the pipeline (and of its workers)."
                 )
             return os.environ[name]
-        return {k: resolve_env(v, f"{where}.{k}") for k, v in value.items()}
+        return {k: resolve_env(v, f"{where}.{k}", error) for k, v in value.items()}
     if isinstance(value, list):
-        return [resolve_env(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return [resolve_env(v, f"{where}[{i}]", error) for i, v in enumerate(value)]
     return value
 
 
