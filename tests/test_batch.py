@@ -4,7 +4,6 @@ processes with a summary table, re-execution of only the failed sets, and a batc
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,15 +18,6 @@ from notebook_pipelines import (
 from notebook_pipelines.notebooks import parameter_sets_from
 
 SWEEP = Path(__file__).resolve().parent / "notebooks" / "data" / "sweep.ipynb"
-
-
-@pytest.fixture(autouse=True)
-def _main_module_spec(monkeypatch: pytest.MonkeyPatch) -> None:
-    # see tests/notebooks/conftest.py: spawn needs __main__.__spec__ (an in-process IPython
-    # shell started by other tests removes it)
-    main = sys.modules["__main__"]
-    if not hasattr(main, "__spec__"):
-        monkeypatch.setattr(main, "__spec__", None, raising=False)
 
 
 def test_parameter_sets_from_a_list_a_grid_and_files(tmp_path: Path) -> None:

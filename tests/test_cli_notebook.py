@@ -20,15 +20,6 @@ SWEEP = Path(__file__).resolve().parent / "notebooks" / "data" / "sweep.ipynb"
 pytestmark = [pytest.mark.slow, pytest.mark.kernel]
 
 
-@pytest.fixture(autouse=True)
-def _main_module_spec(monkeypatch: pytest.MonkeyPatch) -> None:
-    # see tests/notebooks/conftest.py: spawn needs __main__.__spec__ (an in-process IPython
-    # shell started by other tests removes it)
-    main = sys.modules["__main__"]
-    if not hasattr(main, "__spec__"):
-        monkeypatch.setattr(main, "__spec__", None, raising=False)
-
-
 def test_notebook_batch_show_and_rerun(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     allow = tmp_path / "allow"
     grid = tmp_path / "params.yaml"

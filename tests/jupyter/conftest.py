@@ -10,14 +10,11 @@ from pathlib import Path
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from notebook_pipelines import load_ipython_extension
+from .ipython_shell import interactive_shell
 
 
 @pytest.fixture
 def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
     monkeypatch.setenv("NOTEBOOK_PIPELINES_HOME", str(tmp_path))
-    ip = InteractiveShell.instance()
-    load_ipython_extension(ip)
-    yield ip
-    ip.reset(new_session=False)
-    InteractiveShell.clear_instance()
+    with interactive_shell() as ip:
+        yield ip

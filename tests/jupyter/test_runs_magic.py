@@ -11,10 +11,12 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from notebook_pipelines import execute_pipeline, lambda_solid, load_ipython_extension, pipeline
+from notebook_pipelines import execute_pipeline, lambda_solid, pipeline
 from notebook_pipelines.jupyter.runs import parse_runs_line, runs_table
 from notebook_pipelines.storage.instance import DagsterInstance
 from notebook_pipelines.storage.runs import PipelineRunStatus
+
+from .ipython_shell import interactive_shell
 
 
 @lambda_solid
@@ -51,11 +53,8 @@ def instance(home: Path) -> Iterator[DagsterInstance]:
 
 @pytest.fixture
 def shell(home: Path) -> Iterator[InteractiveShell]:
-    ip = InteractiveShell.instance()
-    load_ipython_extension(ip)
-    yield ip
-    ip.reset(new_session=False)
-    InteractiveShell.clear_instance()
+    with interactive_shell() as ip:
+        yield ip
 
 
 def _runs(instance: DagsterInstance) -> tuple[str, str]:

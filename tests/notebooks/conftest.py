@@ -19,16 +19,6 @@ if str(DATA) not in sys.path:
     sys.path.insert(0, str(DATA))
 
 
-@pytest.fixture(autouse=True)
-def main_module_spec(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An in-process IPython shell (other tests start one) leaves a ``__main__`` without
-    ``__spec__``, which ``multiprocessing``'s spawn cannot handle: give it the ``None`` a script's
-    ``__main__`` has, for the tests here that start worker processes."""
-    main = sys.modules["__main__"]
-    if not hasattr(main, "__spec__"):
-        monkeypatch.setattr(main, "__spec__", None, raising=False)
-
-
 @pytest.fixture
 def instance(tmp_path: Path) -> Iterator[DagsterInstance]:
     with DagsterInstance.local_temp(tmp_path / "instance") as opened:
