@@ -507,7 +507,16 @@ class DaskLauncher:
         self.owns_cluster = cluster.cluster is not None
 
     def launch(self, step: ExecutionStep, attempt: int) -> tuple[()]:
-        upstream = [self.finished[k] for k in sorted(step.upstream_step_keys) if k in self.finished]
+        # the upstream steps' tasks (one may still be ending: its step reported success before its
+        # Done), for Dask to place this one where they ran
+        upstream = [
+            future
+            for future in (
+                self.finished.get(k) or self.tasks.get(k, (0, None))[1]
+                for k in sorted(step.upstream_step_keys)
+            )
+            if future is not None
+        ]
         future = self.client.submit(
             run_step_task,
             self.spec,
