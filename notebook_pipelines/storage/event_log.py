@@ -8,14 +8,22 @@ them all), so a reader that keeps ``cursor += len(records)`` never misses nor re
 :class:`EventLogStorage` is the interface every backend implements (in memory here, SQLite in the
 persistent instance); ``notebook_pipelines.testing.storage_suite.EventLogStorageSuite`` is the
 conformance suite each backend passes.
+
+What the SQL event logs (:mod:`.sqlite_event_log`, :mod:`.postgres_event_log`) share is here too:
+a record as a row (:func:`event_row`) and back (:func:`decode_record`), and the batching rules
+(:data:`FLUSH_EVENT_TYPES`, :class:`BufferedWriter`: when a buffered record is written).
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from abc import ABC, abstractmethod
+from typing import Any, ClassVar
 
-from ..errors import DagsterInvariantViolationError
+from ..errors import DagsterEventLogInvalidForRun, DagsterInvariantViolationError
 from ..events import DagsterEventType, EventRecord
+from ..serdes import deserialize, serialize
 
 
 class EventLogStorage(ABC):
@@ -109,3 +117,134 @@ class InMemoryEventLogStorage(EventLogStorage):
 
     def wipe(self) -> None:
         self._logs.clear()
+
+
+# --- what the SQL event logs share ------------------------------------------------------------------
+
+#: Event types whose record is committed at once, with every record buffered before it.
+FLUSH_EVENT_TYPES = frozenset(
+    {
+        DagsterEventType.STEP_SUCCESS,
+        DagsterEventType.STEP_FAILURE,
+        DagsterEventType.STEP_SKIPPED,
+        DagsterEventType.STEP_UP_FOR_RETRY,
+        DagsterEventType.HOOK_COMPLETED,
+        DagsterEventType.HOOK_ERRORED,
+        DagsterEventType.HOOK_SKIPPED,
+        DagsterEventType.PIPELINE_START,
+        DagsterEventType.PIPELINE_SUCCESS,
+        DagsterEventType.PIPELINE_FAILURE,
+        DagsterEventType.PIPELINE_INIT_FAILURE,
+    }
+)
+
+DEFAULT_BATCH_SIZE = 256
+DEFAULT_FLUSH_INTERVAL_S = 1.0
+
+#: A record as a row: ``run_id``, ``step_key``, ``event_type``, ``timestamp``, ``level``, JSON.
+EventRow = tuple[str, Any, Any, float, int, str]
+
+
+def check_batch_size(owner: str, batch_size: object) -> None:
+    """Refuse a ``batch_size`` that is not a positive integer (``owner``: the storage class)."""
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise DagsterInvariantViolationError(
+            f"{owner}: batch_size must be a positive integer, got {batch_size!r}"
+        )
+
+
+def event_row(record: EventRecord, where: str) -> EventRow:
+    """The row of ``record``; raises
+    :class:`~notebook_pipelines.errors.DagsterInvariantViolationError` naming ``where`` (the
+    storage) if its data is not plain data."""
+    event = record.dagster_event
+    event_type = None if event is None else event.event_type_value
+    try:
+        text = serialize(record)
+    except TypeError as error:
+        raise DagsterInvariantViolationError(
+            f"A {event_type or 'log'} record of run {record.run_id}"
+            f"{f' (step {record.step_key})' if record.step_key else ''} cannot be stored in "
+            f"{where}: {error}. Event data must be plain data (JSON values and "
+            "@serializable records)."
+        ) from error
+    return (record.run_id, record.step_key, event_type, record.timestamp, record.level, text)
+
+
+def decode_record(run_id: str, row_id: int, text: str, where: str) -> EventRecord:
+    """The record stored as ``text`` in row ``row_id`` of ``where`` (a clear error if it is not
+    one)."""
+    try:
+        record = deserialize(text)
+    except Exception as error:
+        raise DagsterEventLogInvalidForRun(
+            run_id,
+            f"The event log of run {run_id} cannot be read: row {row_id} of {where} "
+            f"is not a stored event record ({type(error).__name__}: {error}).",
+        ) from error
+    if not isinstance(record, EventRecord):
+        raise DagsterEventLogInvalidForRun(
+            run_id,
+            f"The event log of run {run_id} cannot be read: row {row_id} of {where} "
+            f"holds a {type(record).__name__}, not an EventRecord.",
+        )
+    return record
+
+
+class BufferedWriter(ABC):
+    """The records of one storage not yet committed (a dialect's :meth:`flush` writes them).
+
+    Separate from the storage so that a finalizer can flush it when the storage is collected or
+    the interpreter exits. The caller guards the buffer with the database's lock.
+    """
+
+    #: where :meth:`close` reports a failed flush
+    log: ClassVar[logging.Logger]
+
+    def __init__(self) -> None:
+        self.buffer: list[EventRow] = []
+        self.oldest = 0.0  # time.monotonic() when the first buffered record arrived
+
+    @property
+    @abstractmethod
+    def where(self) -> str:
+        """The database as messages name it."""
+
+    @abstractmethod
+    def flush(self) -> None:
+        """Commit the buffer (kept if that fails)."""
+
+    @abstractmethod
+    def close_database(self) -> None:
+        """Close the database's connection."""
+
+    def add(self, row: EventRow, batch_size: int, flush_interval_s: float) -> bool:
+        """Buffer ``row``; whether the buffer is to be written now: at a record that ends (or
+        starts) something (:data:`FLUSH_EVENT_TYPES`), any other run-level Dagster event, a
+        record at level ``ERROR`` or above, a full buffer or an old one."""
+        buffer = self.buffer
+        now = time.monotonic()
+        if not buffer:
+            self.oldest = now
+        buffer.append(row)
+        event_type = row[2]
+        return (
+            event_type in FLUSH_EVENT_TYPES
+            or (event_type is not None and row[1] is None)
+            or row[4] >= logging.ERROR
+            or len(buffer) >= batch_size
+            or now - self.oldest >= flush_interval_s
+        )
+
+    def close(self) -> None:
+        """Flush and close; never raises (runs at garbage collection and at exit)."""
+        try:
+            self.flush()
+        except Exception:
+            self.log.exception(
+                "Could not write %d event records to %s", len(self.buffer), self.where
+            )
+        try:
+            self.close_database()
+        except Exception:
+            pass

@@ -27,7 +27,8 @@ batch and looks for it before writing it again). After the deadline a
 
 A connection is never used across ``fork()``: a forked child forgets the inherited connection
 (without closing it, which would end the parent's session) and opens its own on next use; the hooks
-registered with :func:`on_fork_in_child` run first.
+registered with :func:`.sqlite_base.on_fork_in_child` run first (one registry serves both
+dialects).
 
 ``psycopg`` is imported only when a PostgreSQL storage is opened.
 """
@@ -37,13 +38,18 @@ from __future__ import annotations
 import os
 import threading
 import time
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import DagsterInstanceError, DagsterStorageError
 from .home import redact_url
-from .sqlite_base import SCHEMA_TABLE, Schema, package_version
+from .sqlite_base import (
+    SCHEMA_TABLE,
+    Schema,
+    forget_connection_in_forked_child,
+    keep_inherited,
+    package_version,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -121,7 +127,7 @@ class PostgresDatabase:
         )
         #: the key that identifies this database among the process's storages
         self.key = f"{self.url}#{self.pg_schema or ''}"
-        _LIVE.add(self)
+        forget_connection_in_forked_child(self)
         with self.lock:
             self.connection()
 
@@ -302,29 +308,7 @@ class PostgresDatabase:
     def forget_inherited_connection(self) -> None:
         """In a forked child: drop the parent's connection and lock without touching them."""
         if self._conn is not None:
-            _INHERITED.append(self._conn)
+            keep_inherited(self._conn)
         self._conn = None
         self._pid = os.getpid()
         self.lock = threading.RLock()
-
-
-_LIVE: weakref.WeakSet[PostgresDatabase] = weakref.WeakSet()
-_FORK_HOOKS: list[Callable[[], None]] = []
-# Connections inherited through fork(): kept referenced so they are never closed in the child.
-_INHERITED: list[Any] = []
-
-
-def on_fork_in_child(hook: Callable[[], None]) -> None:
-    """Call ``hook()`` in a forked child, before the databases forget their connections."""
-    _FORK_HOOKS.append(hook)
-
-
-def _after_fork_in_child() -> None:
-    for hook in _FORK_HOOKS:
-        hook()
-    for database in list(_LIVE):
-        database.forget_inherited_connection()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)

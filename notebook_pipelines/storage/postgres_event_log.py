@@ -9,7 +9,7 @@ row: ``writer`` (one random id per storage object) and ``batch`` (its flush coun
 retried after a lost connection is never written twice, and a watcher skips its own records.
 
 **Batched writes, one transaction per step**: records are buffered and written when the SQLite
-event log writes them (:data:`~.sqlite_event_log.FLUSH_EVENT_TYPES`: a step's, a hook's or the
+event log writes them (the rules every SQL event log shares, :class:`~.event_log.BufferedWriter`: a step's, a hook's or the
 run's terminal event, ``PIPELINE_START``; run-level engine events; ``ERROR`` records; a full
 buffer or an old one; any read of this database by this process; dispose, collection, exit).
 A flush is one statement (a multi-row ``INSERT``, and in the same statement a ``pg_notify`` per
@@ -42,19 +42,25 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import uuid
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import DagsterEventLogInvalidForRun, DagsterInvariantViolationError
 from ..events import DagsterEventType, EventRecord
-from ..serdes import deserialize, serialize
-from .event_log import EventLogStorage, check_cursor, event_type_value
-from .postgres_base import PostgresDatabase, on_fork_in_child
-from .sqlite_base import Schema
-from .sqlite_event_log import DEFAULT_BATCH_SIZE, DEFAULT_FLUSH_INTERVAL_S, FLUSH_EVENT_TYPES
+from .event_log import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_FLUSH_INTERVAL_S,
+    BufferedWriter,
+    EventLogStorage,
+    check_batch_size,
+    check_cursor,
+    decode_record,
+    event_row,
+    event_type_value,
+)
+from .postgres_base import PostgresDatabase
+from .sqlite_base import Schema, on_fork_in_child
 
 _log = logging.getLogger(__name__)
 
@@ -86,8 +92,6 @@ SCHEMA = Schema(
     "event log",
 )
 
-Row = tuple[str, Any, Any, float, int, str]
-
 _INSERT_HEAD = (
     "WITH written AS (INSERT INTO event_logs "
     "(run_id, step_key, event_type, timestamp, level, event, writer, batch) VALUES "
@@ -117,16 +121,16 @@ _SELECT_AFTER_OF_TYPE = (
 )
 
 
-class _Writer:
-    """The records not yet committed and the database they go to (flushed by a finalizer too).
-    The buffer is guarded by the database's lock."""
+class _Writer(BufferedWriter):
+    """The records not yet committed and the database they go to, and who writes them."""
+
+    log = _log
 
     def __init__(self, db: PostgresDatabase) -> None:
+        super().__init__()
         self.db = db
         self.id = uuid.uuid4().hex
         self.batches = 0
-        self.buffer: list[Row] = []
-        self.oldest = 0.0
 
     def flush(self) -> None:
         with self.db.lock:
@@ -162,18 +166,12 @@ class _Writer:
             self.db.each(write)
             del self.buffer[: len(rows)]
 
-    def close(self) -> None:
-        """Flush and close; never raises (runs at garbage collection and at exit)."""
-        try:
-            self.flush()
-        except Exception:
-            _log.exception(
-                "Could not write %d event records to %s", len(self.buffer), self.db.where
-            )
-        try:
-            self.db.close()
-        except Exception:
-            pass
+    @property
+    def where(self) -> str:
+        return self.db.where
+
+    def close_database(self) -> None:
+        self.db.close()
 
 
 # Every writer of this process, by database key: readers flush the writers of their database.
@@ -205,11 +203,7 @@ class PostgresEventLogStorage(EventLogStorage):
         batch_size: int = DEFAULT_BATCH_SIZE,
         flush_interval_s: float = DEFAULT_FLUSH_INTERVAL_S,
     ) -> None:
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise DagsterInvariantViolationError(
-                "PostgresEventLogStorage: batch_size must be a positive integer, got "
-                f"{batch_size!r}"
-            )
+        check_batch_size("PostgresEventLogStorage", batch_size)
         self._config = dict(config)
         self._db = PostgresDatabase(config, SCHEMA, synchronous_commit="off")
         self._writer = _Writer(self._db)
@@ -235,33 +229,11 @@ class PostgresEventLogStorage(EventLogStorage):
         return True
 
     def store_event(self, record: EventRecord) -> None:
-        event = record.dagster_event
-        event_type = None if event is None else event.event_type_value
-        try:
-            text = serialize(record)
-        except TypeError as error:
-            raise DagsterInvariantViolationError(
-                f"A {event_type or 'log'} record of run {record.run_id}"
-                f"{f' (step {record.step_key})' if record.step_key else ''} cannot be stored in "
-                f"{self.where}: {error}. Event data must be plain data (JSON values and "
-                "@serializable records)."
-            ) from error
         # NUL cannot be stored in a PostgreSQL text column; JSON escapes it in strings already
-        row = (record.run_id, record.step_key, event_type, record.timestamp, record.level, text)
+        row = event_row(record, self.where)
         writer = self._writer
         with self._db.lock:
-            buffer = writer.buffer
-            now = time.monotonic()
-            if not buffer:
-                writer.oldest = now
-            buffer.append(row)
-            if (
-                event_type in FLUSH_EVENT_TYPES
-                or (event_type is not None and record.step_key is None)
-                or record.level >= logging.ERROR
-                or len(buffer) >= self._batch_size
-                or now - writer.oldest >= self._flush_interval_s
-            ):
+            if writer.add(row, self._batch_size, self._flush_interval_s):
                 writer.flush()
 
     def flush(self) -> None:
@@ -287,21 +259,7 @@ class PostgresEventLogStorage(EventLogStorage):
 
     def record(self, run_id: str, row_id: int, text: str) -> EventRecord:
         """The record stored as ``text`` in row ``row_id`` (a clear error if it is not one)."""
-        try:
-            record = deserialize(text)
-        except Exception as error:
-            raise DagsterEventLogInvalidForRun(
-                run_id,
-                f"The event log of run {run_id} cannot be read: row {row_id} of {self.where} "
-                f"is not a stored event record ({type(error).__name__}: {error}).",
-            ) from error
-        if not isinstance(record, EventRecord):
-            raise DagsterEventLogInvalidForRun(
-                run_id,
-                f"The event log of run {run_id} cannot be read: row {row_id} of {self.where} "
-                f"holds a {type(record).__name__}, not an EventRecord.",
-            )
-        return record
+        return decode_record(run_id, row_id, text, self.where)
 
     def delete_events(self, run_id: str) -> None:
         self.flush()

@@ -33,7 +33,9 @@ only); nothing is created or changed, and :meth:`SqliteDatabase.write` raises
 
 A connection is never used across ``fork()``: in a forked child every :class:`SqliteDatabase`
 forgets the inherited connection (without closing it, which could disturb the parent's locks) and
-opens its own on next use; the hooks registered with :func:`on_fork_in_child` run first.
+opens its own on next use; the hooks registered with :func:`on_fork_in_child` run first. The
+PostgreSQL databases (:mod:`.postgres_base`) use the same registry
+(:func:`forget_connection_in_forked_child`, :func:`keep_inherited`).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ..errors import DagsterInstanceError, DagsterReadOnlyStorageError
 from .faults import is_disk_full, is_read_only, storage_error
@@ -313,9 +315,14 @@ def read_only_error(path: str, doing: str = "") -> DagsterReadOnlyStorageError:
     )
 
 
-# --- one database file as used by one storage object ---------------------------------------------
+# --- fork(): every database of this process forgets its connection in the child --------------------
 
-_LIVE: weakref.WeakSet[SqliteDatabase] = weakref.WeakSet()
+
+class _HoldsConnection(Protocol):
+    def forget_inherited_connection(self) -> None: ...
+
+
+_LIVE: weakref.WeakSet[_HoldsConnection] = weakref.WeakSet()
 _FORK_HOOKS: list[Callable[[], None]] = []
 # Connections inherited through fork(): kept referenced so they are never closed in the child.
 _INHERITED: list[Any] = []
@@ -324,6 +331,17 @@ _INHERITED: list[Any] = []
 def on_fork_in_child(hook: Callable[[], None]) -> None:
     """Call ``hook()`` in a forked child, before the databases forget their connections."""
     _FORK_HOOKS.append(hook)
+
+
+def forget_connection_in_forked_child(database: _HoldsConnection) -> None:
+    """Call ``database.forget_inherited_connection()`` in a forked child (after the hooks of
+    :func:`on_fork_in_child`), as long as ``database`` lives."""
+    _LIVE.add(database)
+
+
+def keep_inherited(conn: Any) -> None:
+    """Keep ``conn``, a connection inherited through fork(), referenced: never closed here."""
+    _INHERITED.append(conn)
 
 
 def _after_fork_in_child() -> None:
@@ -335,6 +353,9 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+# --- one database file as used by one storage object ---------------------------------------------
 
 
 class _Checkpointer:
@@ -400,7 +421,7 @@ class SqliteDatabase:
         self._checkpointer: _Checkpointer | None = None
         self._conn: sqlite3.Connection | None = None
         self.connection()
-        _LIVE.add(self)
+        forget_connection_in_forked_child(self)
 
     def connection(self) -> sqlite3.Connection:
         """The open connection (reopened if it was closed, or after a fork). Hold :attr:`lock`."""
@@ -456,7 +477,7 @@ class SqliteDatabase:
     def forget_inherited_connection(self) -> None:
         """In a forked child: drop the parent's connection and lock without touching them."""
         if self._conn is not None:
-            _INHERITED.append(self._conn)
+            keep_inherited(self._conn)
         self._conn = None
         self._checkpointer = None  # its thread was not copied into this process
         self.lock = threading.RLock()

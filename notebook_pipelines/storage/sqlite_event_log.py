@@ -18,10 +18,11 @@ checkpoints run in a background thread (:mod:`.sqlite_base`).
 **Batched writes.** :meth:`SqliteEventLogStorage.store_event` appends the record to a buffer;
 the buffer is written in one transaction (one ``executemany``, one commit) when:
 
-- the record ends something: a step (``STEP_SUCCESS``, ``STEP_FAILURE``, ``STEP_SKIPPED``,
+- (the rules every SQL event log shares, :class:`~.event_log.BufferedWriter`) the record ends
+  something: a step (``STEP_SUCCESS``, ``STEP_FAILURE``, ``STEP_SKIPPED``,
   ``STEP_UP_FOR_RETRY``), a hook (``HOOK_COMPLETED``, ``HOOK_ERRORED``, ``HOOK_SKIPPED``) or a
   run (``PIPELINE_SUCCESS``, ``PIPELINE_FAILURE``, ``PIPELINE_INIT_FAILURE``), or starts one
-  (``PIPELINE_START``) — see :data:`FLUSH_EVENT_TYPES`;
+  (``PIPELINE_START``) — see :data:`~.event_log.FLUSH_EVENT_TYPES`;
 - the record is any other run-level Dagster event (no step key: the engine events of resource
   set-up and teardown, which come before ``PIPELINE_START`` and after the run's last event — a
   handful per run), so a finished run is entirely on disk;
@@ -48,19 +49,23 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 import weakref
 from collections.abc import Callable
-from typing import Any
 
-from ..errors import (
-    DagsterEventLogInvalidForRun,
-    DagsterInvariantViolationError,
-    DagsterStorageFullError,
-)
+from ..errors import DagsterStorageFullError
 from ..events import DagsterEventType, EventRecord
-from ..serdes import deserialize, serialize
-from .event_log import EventLogStorage, check_cursor, event_type_value
+from .event_log import DEFAULT_BATCH_SIZE as DEFAULT_BATCH_SIZE
+from .event_log import DEFAULT_FLUSH_INTERVAL_S as DEFAULT_FLUSH_INTERVAL_S
+from .event_log import FLUSH_EVENT_TYPES as FLUSH_EVENT_TYPES
+from .event_log import (
+    BufferedWriter,
+    EventLogStorage,
+    check_batch_size,
+    check_cursor,
+    decode_record,
+    event_row,
+    event_type_value,
+)
 from .sqlite_base import Schema, SqliteDatabase, on_fork_in_child, read_only_error
 
 _log = logging.getLogger(__name__)
@@ -88,26 +93,6 @@ SCHEMA = Schema(
     "event log",
 )
 
-#: Event types whose record is committed at once, with every record buffered before it.
-FLUSH_EVENT_TYPES = frozenset(
-    {
-        DagsterEventType.STEP_SUCCESS,
-        DagsterEventType.STEP_FAILURE,
-        DagsterEventType.STEP_SKIPPED,
-        DagsterEventType.STEP_UP_FOR_RETRY,
-        DagsterEventType.HOOK_COMPLETED,
-        DagsterEventType.HOOK_ERRORED,
-        DagsterEventType.HOOK_SKIPPED,
-        DagsterEventType.PIPELINE_START,
-        DagsterEventType.PIPELINE_SUCCESS,
-        DagsterEventType.PIPELINE_FAILURE,
-        DagsterEventType.PIPELINE_INIT_FAILURE,
-    }
-)
-
-DEFAULT_BATCH_SIZE = 256
-DEFAULT_FLUSH_INTERVAL_S = 1.0
-
 _INSERT = (
     "INSERT INTO event_logs (run_id, step_key, event_type, timestamp, level, event) "
     "VALUES (?, ?, ?, ?, ?, ?)"
@@ -121,20 +106,15 @@ _SELECT_AFTER = (
 # (``+event_type``: walk the run's records, not every record of that type in every later run)
 _SELECT_AFTER_OF_TYPE = f"{_SELECT_AFTER} AND +event_type = ?"
 
-Row = tuple[str, Any, Any, float, int, str]
 
+class _Writer(BufferedWriter):
+    """The records not yet committed and the database they go to."""
 
-class _Writer:
-    """The records not yet committed and the database they go to.
-
-    Separate from the storage so that a finalizer can flush it when the storage is collected
-    or the interpreter exits. The buffer is guarded by the database's lock.
-    """
+    log = _log
 
     def __init__(self, db: SqliteDatabase) -> None:
+        super().__init__()
         self.db = db
-        self.buffer: list[Row] = []
-        self.oldest = 0.0  # time.monotonic() when the first buffered record arrived
         #: set while the disk is full: the records wait in :attr:`buffer` until a flush succeeds
         self.disk_full: DagsterStorageFullError | None = None
         #: called (without arguments) when a flush succeeds after the disk was full
@@ -169,16 +149,12 @@ class _Writer:
                     except Exception:
                         _log.exception("A callback for space returning to %s raised", self.db.path)
 
-    def close(self) -> None:
-        """Flush and close; never raises (runs at garbage collection and at exit)."""
-        try:
-            self.flush()
-        except Exception:
-            _log.exception("Could not write %d event records to %s", len(self.buffer), self.db.path)
-        try:
-            self.db.close()
-        except Exception:
-            pass
+    @property
+    def where(self) -> str:
+        return self.db.path
+
+    def close_database(self) -> None:
+        self.db.close()
 
 
 # Every writer of this process, by database path: readers flush the writers of their file.
@@ -212,10 +188,7 @@ class SqliteEventLogStorage(EventLogStorage):
         flush_interval_s: float = DEFAULT_FLUSH_INTERVAL_S,
         read_only: bool = False,
     ) -> None:
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise DagsterInvariantViolationError(
-                f"SqliteEventLogStorage: batch_size must be a positive integer, got {batch_size!r}"
-            )
+        check_batch_size("SqliteEventLogStorage", batch_size)
         self._db = SqliteDatabase(
             path, SCHEMA, background_checkpoints=not read_only, read_only=read_only
         )
@@ -236,32 +209,10 @@ class SqliteEventLogStorage(EventLogStorage):
     def store_event(self, record: EventRecord) -> None:
         if self._db.read_only:
             raise read_only_error(self.path, f"an event of run {record.run_id} cannot be stored")
-        event = record.dagster_event
-        event_type = None if event is None else event.event_type_value
-        try:
-            text = serialize(record)
-        except TypeError as error:
-            raise DagsterInvariantViolationError(
-                f"A {event_type or 'log'} record of run {record.run_id}"
-                f"{f' (step {record.step_key})' if record.step_key else ''} cannot be stored in "
-                f"{self.path}: {error}. Event data must be plain data (JSON values and "
-                "@serializable records)."
-            ) from error
-        row = (record.run_id, record.step_key, event_type, record.timestamp, record.level, text)
+        row = event_row(record, self.path)
         writer = self._writer
         with self._db.lock:
-            buffer = writer.buffer
-            now = time.monotonic()
-            if not buffer:
-                writer.oldest = now
-            buffer.append(row)
-            if (
-                event_type in FLUSH_EVENT_TYPES
-                or (event_type is not None and record.step_key is None)
-                or record.level >= logging.ERROR
-                or len(buffer) >= self._batch_size
-                or now - writer.oldest >= self._flush_interval_s
-            ):
+            if writer.add(row, self._batch_size, self._flush_interval_s):
                 try:
                     writer.flush()
                 except DagsterStorageFullError:
@@ -306,24 +257,7 @@ class SqliteEventLogStorage(EventLogStorage):
             rows = self._db.read(
                 _SELECT_AFTER_OF_TYPE + " ORDER BY id", (run_id, run_id, cursor + 1, wanted)
             )
-        return [self._record(run_id, row_id, text) for row_id, text in rows]
-
-    def _record(self, run_id: str, row_id: int, text: str) -> EventRecord:
-        try:
-            record = deserialize(text)
-        except Exception as error:
-            raise DagsterEventLogInvalidForRun(
-                run_id,
-                f"The event log of run {run_id} cannot be read: row {row_id} of {self.path} "
-                f"is not a stored event record ({type(error).__name__}: {error}).",
-            ) from error
-        if not isinstance(record, EventRecord):
-            raise DagsterEventLogInvalidForRun(
-                run_id,
-                f"The event log of run {run_id} cannot be read: row {row_id} of {self.path} "
-                f"holds a {type(record).__name__}, not an EventRecord.",
-            )
-        return record
+        return [decode_record(run_id, row_id, text, self.path) for row_id, text in rows]
 
     def delete_events(self, run_id: str) -> None:
         self.flush()

@@ -14,31 +14,22 @@ Tables (schema version :data:`SCHEMA_VERSION`, component ``runs``):
   its run.
 
 Every change is one short transaction committed at once (runs change a handful of times per run;
-the hot path is the event log, :mod:`.sqlite_event_log`).
+the hot path is the event log, :mod:`.sqlite_event_log`). The statements and the row encoding
+are those every SQL run storage shares (:mod:`.sql_runs`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..errors import DagsterInvariantViolationError, DagsterRunNotFoundError
-from ..events import DagsterEvent
-from ..serdes import deserialize, serialize
-from .processes import process_start_ticks, this_host
-from .runs import (
-    FINISHED_STATUSES,
-    PipelineRun,
-    PipelineRunStatus,
-    RunRecord,
-    RunsFilter,
-    RunStorage,
-    check_limit,
-    check_run_argument,
-    status_for_event_type,
-)
+from ..errors import DagsterInvariantViolationError
+from .runs import PipelineRun, check_run_argument
+from .sql_runs import COLUMN_COUNT, COLUMNS, SqlRunStorage, T, run_values
 from .sqlite_base import Schema, SqliteDatabase
 
 SCHEMA_VERSION = 1
@@ -85,64 +76,10 @@ SCHEMA = Schema(
     "run storage",
 )
 
-_COLUMNS = (
-    "run_id, pipeline_name, status, mode, run_config, tags, solid_selection, solids_to_execute, "
-    "step_keys_to_execute, parent_run_id, root_run_id, execution_plan_snapshot, "
-    "pipeline_snapshot, create_timestamp, update_timestamp, start_time, end_time, pid, hostname, "
-    "pid_start_ticks"
-)
-_INSERT = f"INSERT INTO runs ({_COLUMNS}) VALUES ({', '.join('?' * 20)})"
-_SELECT = f"SELECT {_COLUMNS} FROM runs"
+_INSERT = f"INSERT INTO runs ({COLUMNS}) VALUES ({', '.join('?' * COLUMN_COUNT)})"
 
 
-def _json(value: Any) -> str | None:
-    return None if value is None else serialize(value)
-
-
-def _unjson(text: str | None) -> Any:
-    return None if text is None else deserialize(text)
-
-
-def _record_from_row(row: tuple[Any, ...]) -> RunRecord:
-    run = PipelineRun(
-        pipeline_name=row[1],
-        run_id=row[0],
-        run_config=_unjson(row[4]),
-        mode=row[3],
-        solid_selection=_unjson(row[6]),
-        solids_to_execute=_unjson(row[7]),
-        step_keys_to_execute=_unjson(row[8]),
-        status=PipelineRunStatus(row[2]),
-        tags=_unjson(row[5]),
-        root_run_id=row[10],
-        parent_run_id=row[9],
-        execution_plan_snapshot=_unjson(row[11]),
-        pipeline_snapshot=_unjson(row[12]),
-    )
-    return RunRecord(run, row[13], row[14], row[15], row[16], row[17], row[18], row[19])
-
-
-def _where(filters: RunsFilter | None) -> tuple[list[str], list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
-    if filters is None:
-        return clauses, params
-    if filters.run_ids is not None:
-        clauses.append(f"run_id IN ({', '.join('?' * len(filters.run_ids))})")
-        params.extend(filters.run_ids)
-    if filters.pipeline_name is not None:
-        clauses.append("pipeline_name = ?")
-        params.append(filters.pipeline_name)
-    if filters.statuses is not None:
-        clauses.append(f"status IN ({', '.join('?' * len(filters.statuses))})")
-        params.extend(s.value for s in filters.statuses)
-    for key, value in (filters.tags or {}).items():
-        clauses.append("run_id IN (SELECT run_id FROM run_tags WHERE key = ? AND value = ?)")
-        params.extend((key, value))
-    return clauses, params
-
-
-class SqliteRunStorage(RunStorage):
+class SqliteRunStorage(SqlRunStorage):
     """Runs in the SQLite file ``path`` (created with its folder if missing).
 
     Several storages, in this process or others, may use one file at once. ``read_only`` opens a
@@ -158,44 +95,33 @@ class SqliteRunStorage(RunStorage):
         return self._db.path
 
     @property
+    def _location(self) -> str:
+        return self._db.path
+
+    @property
     def is_persistent(self) -> bool:
         return True
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return self._db.read(sql, params)
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self._db.write(lambda conn: conn.execute(sql, params).rowcount)
+
+    def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return self._db.write(fn)
+
+    def _paging(self) -> contextlib.AbstractContextManager[Any]:
+        return self._db.lock
 
     def add_run(self, pipeline_run: PipelineRun) -> PipelineRun:
         check_run_argument(pipeline_run)
         run = pipeline_run
-        try:
-            row = (
-                run.run_id,
-                run.pipeline_name,
-                run.status.value,
-                run.mode,
-                serialize(run.run_config),
-                serialize(run.tags),
-                _json(run.solid_selection),
-                _json(run.solids_to_execute),
-                _json(run.step_keys_to_execute),
-                run.parent_run_id,
-                run.root_run_id,
-                _json(run.execution_plan_snapshot),
-                _json(run.pipeline_snapshot),
-            )
-        except TypeError as error:
-            raise DagsterInvariantViolationError(
-                f"Run {run.run_id} cannot be stored in {self.path}: {error}. Run config, tags "
-                "and snapshots of a persistent run must be plain data (JSON values and "
-                "@serializable records)."
-            ) from error
-        now = time.time()
-        values = (*row, now, now, None, None, None, None, None)
+        values = run_values(run, self.path, time.time())
 
         def insert(conn: sqlite3.Connection) -> None:
             conn.execute(_INSERT, values)
-            if run.tags:
-                conn.executemany(
-                    "INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?)",
-                    [(run.run_id, k, v) for k, v in run.tags.items()],
-                )
+            self._insert_tags(conn.executemany, run)
 
         try:
             self._db.write(insert)
@@ -205,115 +131,5 @@ class SqliteRunStorage(RunStorage):
             ) from error
         return pipeline_run
 
-    def get_run_record_by_id(self, run_id: str) -> RunRecord | None:
-        rows = self._db.read(f"{_SELECT} WHERE run_id = ?", (run_id,))
-        return _record_from_row(rows[0]) if rows else None
-
-    def has_run(self, run_id: str) -> bool:
-        return bool(self._db.read("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)))
-
-    def get_run_records(
-        self,
-        filters: RunsFilter | None = None,
-        cursor: str | None = None,
-        limit: int | None = None,
-    ) -> list[RunRecord]:
-        check_limit(limit)
-        clauses, params = _where(filters)
-        with self._db.lock:
-            if cursor is not None:
-                found = self._db.read("SELECT id FROM runs WHERE run_id = ?", (cursor,))
-                if not found:
-                    raise DagsterRunNotFoundError(
-                        f"Cannot page runs after run {cursor}: no run with that id.", cursor
-                    )
-                clauses.append("id < ?")
-                params.append(found[0][0])
-            sql = _SELECT
-            if clauses:
-                sql += " WHERE " + " AND ".join(clauses)
-            sql += " ORDER BY id DESC"
-            if limit is not None:
-                sql += " LIMIT ?"
-                params.append(limit)
-            rows = self._db.read(sql, params)
-        return [_record_from_row(row) for row in rows]
-
-    def get_runs_count(self, filters: RunsFilter | None = None) -> int:
-        clauses, params = _where(filters)
-        sql = "SELECT COUNT(*) FROM runs"
-        if clauses:
-            sql += " WHERE " + " AND ".join(clauses)
-        return int(self._db.read(sql, params)[0][0])
-
-    def _set_status(
-        self,
-        run_id: str,
-        status: PipelineRunStatus,
-        timestamp: float | None,
-        condition: str,
-        condition_params: tuple[Any, ...] = (),
-        pid: int | None = None,
-    ) -> int:
-        """One UPDATE moving the run to ``status`` (as :func:`~.runs.advance_run_record` does);
-        returns how many rows changed."""
-        now = time.time() if timestamp is None else timestamp
-        sets = ["status = ?", "update_timestamp = ?"]
-        params: list[Any] = [status.value, now]
-        if status == PipelineRunStatus.STARTED:
-            sets.append("start_time = COALESCE(start_time, ?)")
-            params.append(now)
-            if pid is not None:
-                sets += ["pid = ?", "hostname = ?", "pid_start_ticks = ?"]
-                params += [pid, this_host(), process_start_ticks(pid)]
-        if status in FINISHED_STATUSES:
-            sets.append("end_time = ?")
-            params.append(now)
-        sql = f"UPDATE runs SET {', '.join(sets)} WHERE run_id = ? {condition}"
-        values = (*params, run_id, *condition_params)
-        return self._db.write(lambda conn: conn.execute(sql, values).rowcount)
-
-    def handle_run_event(
-        self, run_id: str, event: DagsterEvent, timestamp: float | None = None
-    ) -> None:
-        status = status_for_event_type(event.event_type_value)
-        if status is None:
-            return
-        self._set_status(run_id, status, timestamp, "AND status != 'CANCELED'", pid=event.pid)
-
-    def update_run_status(
-        self, run_id: str, status: PipelineRunStatus, timestamp: float | None = None
-    ) -> PipelineRun:
-        status = PipelineRunStatus(status)
-        if not self._set_status(run_id, status, timestamp, ""):
-            raise DagsterRunNotFoundError(
-                f"Cannot set the status of run {run_id}: no run with that id.", run_id
-            )
-        run = self.get_run_by_id(run_id)
-        assert run is not None
-        return run
-
-    def mark_dead_run_failed(self, run_id: str, pid: int, timestamp: float | None = None) -> bool:
-        condition = "AND status = 'STARTED' AND pid = ?"
-        changed = self._set_status(run_id, PipelineRunStatus.FAILURE, timestamp, condition, (pid,))
-        return changed == 1
-
-    def delete_run(self, run_id: str) -> None:
-        def delete(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM run_tags WHERE run_id = ?", (run_id,))
-            conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
-
-        self._db.write(delete)
-
-    def wipe(self) -> None:
-        def delete_all(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM run_tags")
-            conn.execute("DELETE FROM runs")
-
-        self._db.write(delete_all)
-
     def dispose(self) -> None:
         self._db.close()
-
-    def __repr__(self) -> str:
-        return f"<SqliteRunStorage {self.path}>"
