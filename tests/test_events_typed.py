@@ -35,13 +35,6 @@ PREFIX = re.compile(r"^(STEP|PIPELINE|HOOK|ENGINE|OBJECT_STORE)_$")
 ALLOWED: dict[str, str] = {
     # the storage conformance suite checks that `of_type` also takes the stored string form
     "testing/storage_suite.py": "tests of_type with the stored string form",
-    # pending: the loop rewrite (another change rewrites these modules; it converts them)
-    "execution/loop.py": "pending: the loop rewrite",
-    "plan/active.py": "pending: the loop rewrite",
-    "execution/step_runner.py": "pending: the loop rewrite",
-    "execution/worker.py": "pending: the loop rewrite",
-    "executors/": "pending: the loop rewrite",
-    "testing/executor_suite.py": "pending: the loop rewrite",
 }
 
 

@@ -9,10 +9,10 @@ from .contexts import SystemComputeExecutionContext
 
 
 def step_event(
-    ctx: SystemComputeExecutionContext, kind: DagsterEventType | str, data: Any, message: str
+    ctx: SystemComputeExecutionContext, kind: DagsterEventType, data: Any, message: str
 ) -> DagsterEvent:
-    """Emit a step event of type ``kind`` (a :class:`DagsterEventType`; its value, the plain string
-    the event stores, is accepted too) for the step of ``ctx``."""
+    """Emit a step event of type ``kind`` for the step of ``ctx`` (the event stores its value, the
+    plain string)."""
     return ctx.emit(
         DagsterEvent(
             EVENT_TYPE_VALUE[kind],

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..events import DagsterEvent, StepOutputHandle
+from ..events import DagsterEvent, DagsterEventType, StepOutputHandle
 from ..plan.active import AVAILABLE, NOT_PRODUCED, RUN, decide_step
 from ..plan.retries import Retries
 from ..storage.compute_logs import RunCapture
@@ -62,7 +62,10 @@ def skipped_step_events(ctx: SystemComputeExecutionContext, why: str) -> Iterato
     """``STEP_SKIPPED`` for the step of ``ctx`` (``why`` it did not run), then ``HOOK_SKIPPED`` for
     each of its hooks."""
     yield step_event(
-        ctx, "STEP_SKIPPED", None, f'Skipped execution of step "{ctx.step_key}": {why}.'
+        ctx,
+        DagsterEventType.STEP_SKIPPED,
+        None,
+        f'Skipped execution of step "{ctx.step_key}": {why}.',
     )
     if ctx.step.hook_defs:
         yield from skipped_hook_events(ctx)

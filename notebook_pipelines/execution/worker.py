@@ -16,7 +16,7 @@ import time
 from ..definitions.environment import build_environment_config
 from ..definitions.pipeline import PipelineDefinition
 from ..errors import DagsterError, serializable_error_info_from_exc_info
-from ..events import DagsterEvent, EventRecord, StepFailureData, event_level
+from ..events import DagsterEvent, DagsterEventType, EventRecord, StepFailureData, event_level
 from ..plan.plan import ExecutionPlan
 from ..plan.retries import Retries
 from ..storage.compute_logs import RunCapture
@@ -98,7 +98,7 @@ class StepWorker:
         assert error is not None
         info = serializable_error_info_from_exc_info((type(error), error, error.__traceback__))
         event = DagsterEvent(
-            "STEP_FAILURE",
+            DagsterEventType.STEP_FAILURE.value,
             self.pipeline_def.name,
             step_key,
             solid_handle,

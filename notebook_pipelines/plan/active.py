@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from ..errors import DagsterInvariantViolationError
-from ..events import DagsterEvent, StepOutputHandle
+from ..events import DagsterEvent, DagsterEventType, StepOutputHandle
 from .plan import ExecutionPlan
 from .retries import Retries
 from .steps import ExecutionStep, FromMultipleSources, FromStepOutput
@@ -168,15 +168,15 @@ class ActiveExecution:
         key = event.step_key
         if key is None or key not in self._steps:
             return
-        if kind == "STEP_OUTPUT":
+        if kind == DagsterEventType.STEP_OUTPUT:
             self.produced.add(event.event_specific_data.step_output_handle)
-        elif kind == "STEP_SUCCESS":
+        elif kind == DagsterEventType.STEP_SUCCESS:
             self.mark_success(key)
-        elif kind == "STEP_FAILURE":
+        elif kind == DagsterEventType.STEP_FAILURE:
             self.mark_failed(key)
-        elif kind == "STEP_UP_FOR_RETRY":
+        elif kind == DagsterEventType.STEP_UP_FOR_RETRY:
             self.mark_up_for_retry(key, event.event_specific_data.seconds_to_wait)
-        elif kind == "STEP_SKIPPED" and key not in self.skipped:
+        elif kind == DagsterEventType.STEP_SKIPPED and key not in self.skipped:
             # a step that found, when it started, an input missing from storage
             self.in_flight.discard(key)
             self.skipped.add(key)

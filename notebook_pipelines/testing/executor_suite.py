@@ -213,7 +213,9 @@ def step_types(result: PipelineExecutionResult, handle: str) -> list[str]:
     """The event types of one solid's step, without engine and object-store events (which an
     executor may add or place differently)."""
     events = result.events_by_step_key.get(f"{handle}.compute", [])
-    return types_of(events, skip=("ENGINE_EVENT", "OBJECT_STORE_OPERATION"))
+    return types_of(
+        events, skip=(DagsterEventType.ENGINE_EVENT, DagsterEventType.OBJECT_STORE_OPERATION)
+    )
 
 
 def start_order(result: PipelineExecutionResult) -> list[str]:
@@ -221,7 +223,7 @@ def start_order(result: PipelineExecutionResult) -> list[str]:
     return [
         e.solid_handle or ""
         for e in result.event_list
-        if e.event_type_value in ("STEP_START", "STEP_RESTARTED")
+        if e.event_type_value in (DagsterEventType.STEP_START, DagsterEventType.STEP_RESTARTED)
     ]
 
 
@@ -273,12 +275,16 @@ class ValuesSuite(_SuiteBase):
 
     def test_every_step_emits_start_inputs_outputs_success(self, runner: SuiteRunner) -> None:
         result = runner.execute(sp.linear_pipeline)
-        assert step_types(result, "start") == ["STEP_START", "STEP_OUTPUT", "STEP_SUCCESS"]
+        assert step_types(result, "start") == [
+            DagsterEventType.STEP_START,
+            DagsterEventType.STEP_OUTPUT,
+            DagsterEventType.STEP_SUCCESS,
+        ]
         assert step_types(result, "add_one") == [
-            "STEP_START",
-            "STEP_INPUT",
-            "STEP_OUTPUT",
-            "STEP_SUCCESS",
+            DagsterEventType.STEP_START,
+            DagsterEventType.STEP_INPUT,
+            DagsterEventType.STEP_OUTPUT,
+            DagsterEventType.STEP_SUCCESS,
         ]
         add_one = solid_result(result, "add_one")
         input_event = add_one.compute_input_event_dict["x"]
@@ -310,7 +316,7 @@ class ValuesSuite(_SuiteBase):
         assert result.output_for_solid("on_yes") == 8
         assert result.output_for_solid("on_also") == 16
         for handle in ("on_no", "after_no"):
-            assert step_types(result, handle) == ["STEP_SKIPPED"]
+            assert step_types(result, handle) == [DagsterEventType.STEP_SKIPPED]
             assert result.result_for_solid(handle).skipped
             assert not result.result_for_solid(handle).success
 
@@ -322,7 +328,11 @@ class FailureSuite(_SuiteBase):
         result = runner.execute(sp.failure_pipeline)
         assert not result.success
         fails = solid_result(result, "fails")
-        assert step_types(result, "fails") == ["STEP_START", "STEP_INPUT", "STEP_FAILURE"]
+        assert step_types(result, "fails") == [
+            DagsterEventType.STEP_START,
+            DagsterEventType.STEP_INPUT,
+            DagsterEventType.STEP_FAILURE,
+        ]
         assert not fails.success and not fails.skipped
         error = fails.failure_data.error
         # the user's own exception, not the engine's wrapper (as the reference)
@@ -338,21 +348,28 @@ class FailureSuite(_SuiteBase):
 
     def test_downstream_of_failure_is_skipped_and_others_run(self, runner: SuiteRunner) -> None:
         result = runner.execute(sp.failure_pipeline)
-        assert step_types(result, "after_failure") == ["STEP_SKIPPED"]
+        assert step_types(result, "after_failure") == [DagsterEventType.STEP_SKIPPED]
         assert result.result_for_solid("after_failure").skipped
         assert result.result_for_solid("still_runs").success
         assert result.output_for_solid("still_runs") == 4
         pipeline_events = [e.event_type_value for e in result.event_list if e.is_pipeline_event]
-        assert pipeline_events == ["PIPELINE_START", "PIPELINE_FAILURE"]
+        assert pipeline_events == [
+            DagsterEventType.PIPELINE_START,
+            DagsterEventType.PIPELINE_FAILURE,
+        ]
         kinds = [e.event_type_value for e in result.event_list]
-        assert kinds.count("STEP_FAILURE") == 1
+        assert kinds.count(DagsterEventType.STEP_FAILURE) == 1
 
     def test_a_failed_source_of_a_fan_in_stops_it(self, runner: SuiteRunner) -> None:
         # a failed source never produces a downstream value: no partial list
         result = runner.execute(sp.fan_in_failure_pipeline)
         assert not result.success
-        assert step_types(result, "gathered") == ["STEP_SKIPPED", "HOOK_SKIPPED", "HOOK_SKIPPED"]
-        assert step_types(result, "after_gathered") == ["STEP_SKIPPED"]
+        assert step_types(result, "gathered") == [
+            DagsterEventType.STEP_SKIPPED,
+            DagsterEventType.HOOK_SKIPPED,
+            DagsterEventType.HOOK_SKIPPED,
+        ]
+        assert step_types(result, "after_gathered") == [DagsterEventType.STEP_SKIPPED]
         for handle in ("gathered", "after_gathered"):
             assert result.result_for_solid(handle).skipped
             assert result.output_for_solid(handle) is None
@@ -393,15 +410,17 @@ class RetriesSuite(_SuiteBase):
         assert marker.read_text() == "attempted"
         assert result.success
         assert step_types(result, "flaky") == [
-            "STEP_START",
-            "STEP_UP_FOR_RETRY",
-            "STEP_RESTARTED",
-            "STEP_OUTPUT",
-            "STEP_SUCCESS",
+            DagsterEventType.STEP_START,
+            DagsterEventType.STEP_UP_FOR_RETRY,
+            DagsterEventType.STEP_RESTARTED,
+            DagsterEventType.STEP_OUTPUT,
+            DagsterEventType.STEP_SUCCESS,
         ]
         assert result.output_for_solid("flaky") == "recovered"
         assert result.output_for_solid("shout") == "RECOVERED"
-        retry = next(e for e in result.event_list if e.event_type_value == "STEP_UP_FOR_RETRY")
+        retry = next(
+            e for e in result.event_list if e.event_type_value == DagsterEventType.STEP_UP_FOR_RETRY
+        )
         assert retry.step_key == "flaky.compute"
         assert retry.event_specific_data.seconds_to_wait is None
 
@@ -418,23 +437,23 @@ class RetriesSuite(_SuiteBase):
         )
         assert not result.success
         assert step_types(result, "always_retry") == [
-            "STEP_START",
-            "STEP_UP_FOR_RETRY",
-            "STEP_RESTARTED",
-            "STEP_UP_FOR_RETRY",
-            "STEP_RESTARTED",
-            "STEP_FAILURE",
+            DagsterEventType.STEP_START,
+            DagsterEventType.STEP_UP_FOR_RETRY,
+            DagsterEventType.STEP_RESTARTED,
+            DagsterEventType.STEP_UP_FOR_RETRY,
+            DagsterEventType.STEP_RESTARTED,
+            DagsterEventType.STEP_FAILURE,
         ]
         retries = solid_result(result, "always_retry").compute_step_events
         waits = [
             e.event_specific_data.seconds_to_wait
             for e in retries
-            if e.event_type_value == "STEP_UP_FOR_RETRY"
+            if e.event_type_value == DagsterEventType.STEP_UP_FOR_RETRY
         ]
         assert waits == [0.01, 0.01]
         failure = solid_result(result, "always_retry").compute_step_failure_event
         assert "Exceeded max_retries of 2" in (failure.message or "")
-        assert step_types(result, "add_one") == ["STEP_SKIPPED"]
+        assert step_types(result, "add_one") == [DagsterEventType.STEP_SKIPPED]
 
     def test_retries_disabled_fails_at_once(self, runner: SuiteRunner, tmp_path: Path) -> None:
         marker = tmp_path / "flaky-marker"
@@ -442,10 +461,13 @@ class RetriesSuite(_SuiteBase):
         result = runner.execute(sp.flaky_pipeline, config, retries="disabled")
         assert marker.exists()
         assert not result.success
-        assert step_types(result, "flaky") == ["STEP_START", "STEP_FAILURE"]
+        assert step_types(result, "flaky") == [
+            DagsterEventType.STEP_START,
+            DagsterEventType.STEP_FAILURE,
+        ]
         failure = solid_result(result, "flaky").compute_step_failure_event
         assert "retries are disabled" in (failure.message or "")
-        assert step_types(result, "shout") == ["STEP_SKIPPED"]
+        assert step_types(result, "shout") == [DagsterEventType.STEP_SKIPPED]
 
 
 class ResourcesSuite(_SuiteBase):
@@ -463,7 +485,9 @@ class ResourcesSuite(_SuiteBase):
         logged = messages(instance, result.run_id)
         assert "counter up at 10" in logged
         assert "counter torn down" in logged
-        engine = [e for e in result.event_list if e.event_type_value == "ENGINE_EVENT"]
+        engine = [
+            e for e in result.event_list if e.event_type_value == DagsterEventType.ENGINE_EVENT
+        ]
         init = [e for e in engine if "initialization" in (e.message or "")]
         teardown = [e for e in engine if "teardown" in (e.message or "")]
         assert init and all("counter" in (e.message or "") for e in init)
@@ -473,7 +497,7 @@ class ResourcesSuite(_SuiteBase):
         for phase in ("Starting teardown", "Finished teardown"):
             assert any((e.message or "").startswith(phase) for e in teardown), phase
         kinds = [e.event_type_value for e in result.event_list]
-        first_start = kinds.index("STEP_START")
+        first_start = kinds.index(DagsterEventType.STEP_START)
         assert result.event_list.index(init[0]) < first_start
         use_success = solid_result(result, "use_counter").get_step_success_event()
         assert result.event_list.index(teardown[-1]) > result.event_list.index(use_success)
@@ -512,12 +536,12 @@ class HooksSuite(_SuiteBase):
         result = runner.execute(sp.hook_pipeline)
         assert not result.success
         assert self.hook_events(result, "start") == [
-            ("log_failure", "HOOK_SKIPPED"),
-            ("log_success", "HOOK_COMPLETED"),
+            ("log_failure", DagsterEventType.HOOK_SKIPPED),
+            ("log_success", DagsterEventType.HOOK_COMPLETED),
         ]
         assert self.hook_events(result, "hooked_failure") == [
-            ("log_failure", "HOOK_COMPLETED"),
-            ("log_success", "HOOK_SKIPPED"),
+            ("log_failure", DagsterEventType.HOOK_COMPLETED),
+            ("log_success", DagsterEventType.HOOK_SKIPPED),
         ]
         logged = messages(instance, result.run_id)
         assert "success hook ran for start" in logged
@@ -527,12 +551,19 @@ class HooksSuite(_SuiteBase):
 
     def test_hooks_run_after_the_step_finishes(self, runner: SuiteRunner) -> None:
         result = runner.execute(sp.hook_pipeline)
-        for handle, outcome in (("start", "STEP_SUCCESS"), ("hooked_failure", "STEP_FAILURE")):
+        for handle, outcome in (
+            ("start", DagsterEventType.STEP_SUCCESS),
+            ("hooked_failure", DagsterEventType.STEP_FAILURE),
+        ):
             kinds = step_types(result, handle)
-            assert kinds[-3:] == [outcome, "HOOK_COMPLETED", "HOOK_SKIPPED"] or kinds[-3:] == [
+            assert kinds[-3:] == [
                 outcome,
-                "HOOK_SKIPPED",
-                "HOOK_COMPLETED",
+                DagsterEventType.HOOK_COMPLETED,
+                DagsterEventType.HOOK_SKIPPED,
+            ] or kinds[-3:] == [
+                outcome,
+                DagsterEventType.HOOK_SKIPPED,
+                DagsterEventType.HOOK_COMPLETED,
             ], kinds
 
     def test_hook_error_does_not_fail_the_run(
@@ -541,10 +572,12 @@ class HooksSuite(_SuiteBase):
         result = runner.execute(sp.broken_hook_pipeline)
         assert result.success
         assert self.hook_events(result, "add_one") == [
-            ("broken_hook", "HOOK_ERRORED"),
-            ("log_success", "HOOK_COMPLETED"),
+            ("broken_hook", DagsterEventType.HOOK_ERRORED),
+            ("log_success", DagsterEventType.HOOK_COMPLETED),
         ]
-        errored = next(e for e in result.event_list if e.event_type_value == "HOOK_ERRORED")
+        errored = next(
+            e for e in result.event_list if e.event_type_value == DagsterEventType.HOOK_ERRORED
+        )
         assert "the hook itself is broken" in errored.hook_errored_data.error.to_string()
         assert result.output_for_solid("add_one") == 4
         assert "success hook ran for add_one" in messages(instance, result.run_id)
@@ -560,12 +593,12 @@ class UserEventsSuite(_SuiteBase):
         assert result.success  # a failed expectation does not fail the step
         reports = solid_result(result, "reports")
         assert step_types(result, "reports") == [
-            "STEP_START",
-            "STEP_MATERIALIZATION",
-            "STEP_EXPECTATION_RESULT",
-            "STEP_EXPECTATION_RESULT",
-            "STEP_OUTPUT",
-            "STEP_SUCCESS",
+            DagsterEventType.STEP_START,
+            DagsterEventType.STEP_MATERIALIZATION,
+            DagsterEventType.STEP_EXPECTATION_RESULT,
+            DagsterEventType.STEP_EXPECTATION_RESULT,
+            DagsterEventType.STEP_OUTPUT,
+            DagsterEventType.STEP_SUCCESS,
         ]
         (materialization,) = reports.materializations_during_compute
         assert materialization.asset_key == AssetKey("suite_table")
@@ -607,8 +640,8 @@ class EventStorageSuite(_SuiteBase):
         assert stored == events
         assert run.status == PipelineRunStatus.FAILURE
         assert [e.event_type_value for e in events if e.is_pipeline_event] == [
-            "PIPELINE_START",
-            "PIPELINE_FAILURE",
+            DagsterEventType.PIPELINE_START,
+            DagsterEventType.PIPELINE_FAILURE,
         ]
 
     def test_run_is_recorded(self, runner: SuiteRunner, instance: DagsterInstance) -> None:
@@ -629,7 +662,11 @@ class TypeChecksSuite(_SuiteBase):
         result = runner.execute(sp.type_check_pipeline)
         assert not result.success
         bad = solid_result(result, "not_an_int")
-        assert step_types(result, "not_an_int") == ["STEP_START", "STEP_OUTPUT", "STEP_FAILURE"]
+        assert step_types(result, "not_an_int") == [
+            DagsterEventType.STEP_START,
+            DagsterEventType.STEP_OUTPUT,
+            DagsterEventType.STEP_FAILURE,
+        ]
         check = bad.compute_output_event_dict["result"].event_specific_data.type_check_data
         assert check is not None and not check.success
         error = bad.failure_data.error
@@ -656,12 +693,16 @@ class ReexecutionSuite(_SuiteBase):
         runner.check_stored(child)
         assert child.success
         assert child.output_for_solid("double") == parent.output_for_solid("double") == 10
-        started = [e.step_key for e in child.event_list if e.event_type_value == "STEP_START"]
+        started = [
+            e.step_key
+            for e in child.event_list
+            if e.event_type_value == DagsterEventType.STEP_START
+        ]
         assert started == ["double.compute"]
         copies = [
             e.event_specific_data
             for e in child.event_list
-            if e.event_type_value == "OBJECT_STORE_OPERATION"
+            if e.event_type_value == DagsterEventType.OBJECT_STORE_OPERATION
             and e.event_specific_data.op.value == "CP_OBJECT"
         ]
         assert [c.step_output_handle.step_key for c in copies] == ["add_one_again.compute"]
@@ -685,7 +726,7 @@ class ReexecutionSuite(_SuiteBase):
         runner.check_stored(child)
         # the step reading the missing output is skipped; the rest of the selection runs
         assert child.success
-        assert step_types(child, "on_no") == ["STEP_SKIPPED"]
+        assert step_types(child, "on_no") == [DagsterEventType.STEP_SKIPPED]
         assert child.result_for_solid("on_no").skipped
         assert child.output_for_solid("on_yes") == 8
 
@@ -723,7 +764,7 @@ class FaultsSuite(_SuiteBase):
         (failure,) = [
             e
             for e in result.events_by_step_key.get(f"{handle}.compute", [])
-            if e.event_type_value == "STEP_FAILURE"
+            if e.event_type_value == DagsterEventType.STEP_FAILURE
         ]
         return failure.message or "", failure.event_specific_data.error
 
@@ -746,7 +787,7 @@ class FaultsSuite(_SuiteBase):
         assert result.result_for_solid("then_runs").success
         assert result.output_for_solid("then_runs") == 7
         kinds = [e.event_type_value for e in result.event_list]
-        assert kinds.count("STEP_FAILURE") == 2
+        assert kinds.count(DagsterEventType.STEP_FAILURE) == 2
 
     def test_a_full_disk_fails_the_step_naming_step_output_and_path(
         self, runner: SuiteRunner, full_disk: Path
@@ -771,7 +812,7 @@ class FaultsSuite(_SuiteBase):
         (stored,) = [
             e.event_specific_data.address
             for e in parent.events_by_step_key["add_one_again.compute"]
-            if e.event_type_value == "OBJECT_STORE_OPERATION"
+            if e.event_type_value == DagsterEventType.OBJECT_STORE_OPERATION
             and e.event_specific_data.op.value == "SET_OBJECT"
         ]
         Path(stored).write_bytes(b"\x80\x05not a pickle")
