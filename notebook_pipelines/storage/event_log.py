@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from collections.abc import Iterator
+from typing import Any, ClassVar, Generic, TypeVar
 
 from ..errors import DagsterEventLogInvalidForRun, DagsterInvariantViolationError
 from ..events import DagsterEventType, EventRecord
@@ -119,7 +121,7 @@ class InMemoryEventLogStorage(EventLogStorage):
         self._logs.clear()
 
 
-# --- what the SQL event logs share ------------------------------------------------------------------
+# --- what the SQL event logs share ---------------------------------------------------------------
 
 #: Event types whose record is committed at once, with every record buffered before it.
 FLUSH_EVENT_TYPES = frozenset(
@@ -136,6 +138,14 @@ FLUSH_EVENT_TYPES = frozenset(
         DagsterEventType.PIPELINE_FAILURE,
         DagsterEventType.PIPELINE_INIT_FAILURE,
     }
+)
+
+#: What follows each dialect's ``CREATE TABLE event_logs``: its indexes.
+EVENT_LOG_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS event_logs_run_id ON event_logs (run_id, id)",
+    "CREATE INDEX IF NOT EXISTS event_logs_step_key ON event_logs (step_key)",
+    "CREATE INDEX IF NOT EXISTS event_logs_event_type ON event_logs (event_type)",
+    "CREATE INDEX IF NOT EXISTS event_logs_timestamp ON event_logs (timestamp)",
 )
 
 DEFAULT_BATCH_SIZE = 256
@@ -248,3 +258,27 @@ class BufferedWriter(ABC):
             self.close_database()
         except Exception:
             pass
+
+
+W = TypeVar("W", bound=BufferedWriter)
+
+
+class Writers(Generic[W]):
+    """Every writer of this process (of one dialect) by database key: a reader flushes the
+    writers of its database first, so it sees every record this process handed over."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, weakref.WeakSet[W]] = {}
+
+    def add(self, key: str, writer: W) -> None:
+        self._by_key.setdefault(key, weakref.WeakSet()).add(writer)
+
+    def flush(self, key: str) -> None:
+        """Flush every writer of database ``key`` that holds records."""
+        for writer in list(self._by_key.get(key, ())):
+            if writer.buffer:
+                writer.flush()
+
+    def __iter__(self) -> Iterator[W]:
+        for writers in list(self._by_key.values()):
+            yield from list(writers)

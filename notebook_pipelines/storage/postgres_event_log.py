@@ -9,9 +9,10 @@ row: ``writer`` (one random id per storage object) and ``batch`` (its flush coun
 retried after a lost connection is never written twice, and a watcher skips its own records.
 
 **Batched writes, one transaction per step**: records are buffered and written when the SQLite
-event log writes them (the rules every SQL event log shares, :class:`~.event_log.BufferedWriter`: a step's, a hook's or the
-run's terminal event, ``PIPELINE_START``; run-level engine events; ``ERROR`` records; a full
-buffer or an old one; any read of this database by this process; dispose, collection, exit).
+event log writes them (the rules every SQL event log shares, :class:`~.event_log.BufferedWriter`:
+a step's, a hook's or the run's terminal event, ``PIPELINE_START``; run-level engine events;
+``ERROR`` records; a full buffer or an old one; any read of this database by this process;
+dispose, collection, exit).
 A flush is one statement (a multi-row ``INSERT``, and in the same statement a ``pg_notify`` per
 run with the ids written), so one round trip and one commit per step.
 
@@ -51,8 +52,10 @@ from ..events import DagsterEventType, EventRecord
 from .event_log import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_FLUSH_INTERVAL_S,
+    EVENT_LOG_INDEXES,
     BufferedWriter,
     EventLogStorage,
+    Writers,
     check_batch_size,
     check_cursor,
     decode_record,
@@ -84,10 +87,7 @@ SCHEMA = Schema(
             writer TEXT,
             batch BIGINT
         )""",
-        "CREATE INDEX IF NOT EXISTS event_logs_run_id ON event_logs (run_id, id)",
-        "CREATE INDEX IF NOT EXISTS event_logs_step_key ON event_logs (step_key)",
-        "CREATE INDEX IF NOT EXISTS event_logs_event_type ON event_logs (event_type)",
-        "CREATE INDEX IF NOT EXISTS event_logs_timestamp ON event_logs (timestamp)",
+        *EVENT_LOG_INDEXES,
     ),
     "event log",
 )
@@ -175,14 +175,13 @@ class _Writer(BufferedWriter):
 
 
 # Every writer of this process, by database key: readers flush the writers of their database.
-_WRITERS: dict[str, weakref.WeakSet[_Writer]] = {}
+_WRITERS: Writers[_Writer] = Writers()
 
 
 def _drop_inherited_buffers() -> None:
-    for writers in _WRITERS.values():
-        for writer in writers:
-            writer.buffer = []
-            writer.id = uuid.uuid4().hex
+    for writer in _WRITERS:
+        writer.buffer = []
+        writer.id = uuid.uuid4().hex
 
 
 on_fork_in_child(_drop_inherited_buffers)
@@ -211,7 +210,7 @@ class PostgresEventLogStorage(EventLogStorage):
         self._flush_interval_s = float(flush_interval_s)
         self._watcher: Any = None
         self._watch_lock = threading.Lock()
-        _WRITERS.setdefault(self._db.key, weakref.WeakSet()).add(self._writer)
+        _WRITERS.add(self._db.key, self._writer)
         self._finalizer = weakref.finalize(self, self._writer.close)
 
     @property
@@ -238,9 +237,7 @@ class PostgresEventLogStorage(EventLogStorage):
 
     def flush(self) -> None:
         """Commit every record this process handed to this database's storages."""
-        for writer in list(_WRITERS.get(self._db.key, ())):
-            if writer.buffer:
-                writer.flush()
+        _WRITERS.flush(self._db.key)
 
     def get_logs_for_run(
         self,

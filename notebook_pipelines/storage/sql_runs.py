@@ -1,13 +1,14 @@
 """What the SQL run storages share (:mod:`.sqlite_runs`, :mod:`.postgres_runs`); layer L3.
 
 Both keep runs in the same two tables (``runs``, ``run_tags``; each dialect's module creates
-them) and read and change them with the same statements: :class:`SqlRunStorage` holds those
-statements and the methods built on them, and :func:`run_values` / :func:`record_from_row` the
-encoding of a run as a row (structured fields as the JSON of
-:func:`notebook_pipelines.serdes.serialize`, so a run reads back equal) and back.
+them: its ``CREATE TABLE runs``, then :data:`INDEX_AND_TAG_STATEMENTS`) and read and change them
+with the same statements: :class:`SqlRunStorage` holds those statements and the methods built on
+them, and :func:`run_values` / :func:`record_from_row` the encoding of a run as a row (structured
+fields as the JSON of :func:`notebook_pipelines.serdes.serialize`, so a run reads back equal) and
+back.
 
 Statements are written with SQLite's ``?`` placeholder; a dialect with another style sets
-:attr:`SqlRunStorage.placeholder` and each statement is translated once. What really differs
+:attr:`SqlRunStorage.placeholder` and each statement is translated to it. What really differs
 stays in each dialect's module: connections and transactions (:meth:`SqlRunStorage._read`,
 :meth:`~SqlRunStorage._execute`, :meth:`~SqlRunStorage._write`), list membership
 (:meth:`~SqlRunStorage._in_list`), inserting a run (a duplicate id is found differently), and
@@ -48,6 +49,21 @@ COLUMNS = (
 )
 #: How many columns :data:`COLUMNS` names.
 COLUMN_COUNT = 20
+
+#: What follows each dialect's ``CREATE TABLE runs``: the indexes and table ``run_tags``.
+INDEX_AND_TAG_STATEMENTS = (
+    "CREATE INDEX IF NOT EXISTS runs_pipeline_name ON runs (pipeline_name, id)",
+    "CREATE INDEX IF NOT EXISTS runs_status ON runs (status, id)",
+    "CREATE INDEX IF NOT EXISTS runs_root_run_id ON runs (root_run_id)",
+    "CREATE INDEX IF NOT EXISTS runs_create_timestamp ON runs (create_timestamp)",
+    """CREATE TABLE IF NOT EXISTS run_tags (
+            run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            value TEXT,
+            PRIMARY KEY (run_id, key)
+        )""",
+    "CREATE INDEX IF NOT EXISTS run_tags_key_value ON run_tags (key, value)",
+)
 
 _SELECT = f"SELECT {COLUMNS} FROM runs"
 _INSERT_TAGS = "INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?)"

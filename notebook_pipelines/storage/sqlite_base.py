@@ -315,7 +315,7 @@ def read_only_error(path: str, doing: str = "") -> DagsterReadOnlyStorageError:
     )
 
 
-# --- fork(): every database of this process forgets its connection in the child --------------------
+# --- fork(): every database of this process forgets its connection in the child -----------------
 
 
 class _HoldsConnection(Protocol):

@@ -56,16 +56,18 @@ from ..errors import DagsterStorageFullError
 from ..events import DagsterEventType, EventRecord
 from .event_log import DEFAULT_BATCH_SIZE as DEFAULT_BATCH_SIZE
 from .event_log import DEFAULT_FLUSH_INTERVAL_S as DEFAULT_FLUSH_INTERVAL_S
-from .event_log import FLUSH_EVENT_TYPES as FLUSH_EVENT_TYPES
 from .event_log import (
+    EVENT_LOG_INDEXES,
     BufferedWriter,
     EventLogStorage,
+    Writers,
     check_batch_size,
     check_cursor,
     decode_record,
     event_row,
     event_type_value,
 )
+from .event_log import FLUSH_EVENT_TYPES as FLUSH_EVENT_TYPES
 from .sqlite_base import Schema, SqliteDatabase, on_fork_in_child, read_only_error
 
 _log = logging.getLogger(__name__)
@@ -85,10 +87,7 @@ SCHEMA = Schema(
             level INTEGER NOT NULL,
             event TEXT NOT NULL
         )""",
-        "CREATE INDEX IF NOT EXISTS event_logs_run_id ON event_logs (run_id, id)",
-        "CREATE INDEX IF NOT EXISTS event_logs_step_key ON event_logs (step_key)",
-        "CREATE INDEX IF NOT EXISTS event_logs_event_type ON event_logs (event_type)",
-        "CREATE INDEX IF NOT EXISTS event_logs_timestamp ON event_logs (timestamp)",
+        *EVENT_LOG_INDEXES,
     ),
     "event log",
 )
@@ -158,13 +157,12 @@ class _Writer(BufferedWriter):
 
 
 # Every writer of this process, by database path: readers flush the writers of their file.
-_WRITERS: dict[str, weakref.WeakSet[_Writer]] = {}
+_WRITERS: Writers[_Writer] = Writers()
 
 
 def _drop_inherited_buffers() -> None:
-    for writers in _WRITERS.values():
-        for writer in writers:
-            writer.buffer = []
+    for writer in _WRITERS:
+        writer.buffer = []
 
 
 on_fork_in_child(_drop_inherited_buffers)
@@ -195,7 +193,7 @@ class SqliteEventLogStorage(EventLogStorage):
         self._writer = _Writer(self._db)
         self._batch_size = batch_size
         self._flush_interval_s = float(flush_interval_s)
-        _WRITERS.setdefault(self._db.path, weakref.WeakSet()).add(self._writer)
+        _WRITERS.add(self._db.path, self._writer)
         self._finalizer = weakref.finalize(self, self._writer.close)
 
     @property
@@ -232,9 +230,7 @@ class SqliteEventLogStorage(EventLogStorage):
         """Commit every record this process handed to this file's storages (raises
         :class:`~notebook_pipelines.errors.DagsterStorageFullError` if the disk is full: the
         records are still kept)."""
-        for writer in list(_WRITERS.get(self._db.path, ())):
-            if writer.buffer:
-                writer.flush()
+        _WRITERS.flush(self._db.path)
 
     def _flush_for_reading(self) -> None:
         try:

@@ -29,7 +29,7 @@ from typing import Any
 
 from ..errors import DagsterInvariantViolationError
 from .runs import PipelineRun, check_run_argument
-from .sql_runs import COLUMN_COUNT, COLUMNS, SqlRunStorage, T, run_values
+from .sql_runs import COLUMN_COUNT, COLUMNS, INDEX_AND_TAG_STATEMENTS, SqlRunStorage, T, run_values
 from .sqlite_base import Schema, SqliteDatabase
 
 SCHEMA_VERSION = 1
@@ -61,17 +61,7 @@ SCHEMA = Schema(
             hostname TEXT,
             pid_start_ticks INTEGER
         )""",
-        "CREATE INDEX IF NOT EXISTS runs_pipeline_name ON runs (pipeline_name, id)",
-        "CREATE INDEX IF NOT EXISTS runs_status ON runs (status, id)",
-        "CREATE INDEX IF NOT EXISTS runs_root_run_id ON runs (root_run_id)",
-        "CREATE INDEX IF NOT EXISTS runs_create_timestamp ON runs (create_timestamp)",
-        """CREATE TABLE IF NOT EXISTS run_tags (
-            run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
-            key TEXT NOT NULL,
-            value TEXT,
-            PRIMARY KEY (run_id, key)
-        )""",
-        "CREATE INDEX IF NOT EXISTS run_tags_key_value ON run_tags (key, value)",
+        *INDEX_AND_TAG_STATEMENTS,
     ),
     "run storage",
 )
