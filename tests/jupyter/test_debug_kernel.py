@@ -17,6 +17,7 @@ import queue
 import re
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,18 @@ class Kernel:
         self.km.shutdown_kernel(now=True)
 
 
+@contextmanager
+def set_up_kernel(home: Path, setup: str) -> Iterator[Kernel]:
+    """A kernel in ``home`` that has run the cell ``setup`` (asserted to succeed); shut down after."""
+    started = Kernel(home)
+    try:
+        ran = started.run(setup)
+        assert ran.status == "ok", ran.text
+        yield started
+    finally:
+        started.shutdown()
+
+
 SETUP = """
 %load_ext notebook_pipelines
 import os, time
@@ -194,14 +207,8 @@ def failures(result):
 
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
-    home = tmp_path_factory.mktemp("debug_home")
-    started = Kernel(home)
-    try:
-        setup = started.run(SETUP)
-        assert setup.status == "ok", setup.text
+    with set_up_kernel(tmp_path_factory.mktemp("debug_home"), SETUP) as started:
         yield started
-    finally:
-        started.shutdown()
 
 
 def test_in_process_breakpoint_p_n_c_and_widget_in_debugger(kernel: Kernel) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .test_debug_kernel import Kernel
+from .test_debug_kernel import Kernel, set_up_kernel
 
 pytest.importorskip("distributed", reason="the dask extra is not installed")
 
@@ -43,13 +43,8 @@ def exploding():
 
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
-    started = Kernel(tmp_path_factory.mktemp("dask_output_home"))
-    try:
-        setup = started.run(SETUP)
-        assert setup.status == "ok", setup.text
+    with set_up_kernel(tmp_path_factory.mktemp("dask_output_home"), SETUP) as started:
         yield started
-    finally:
-        started.shutdown()
 
 
 def test_a_steps_print_reaches_the_cell_tagged_with_the_step(kernel: Kernel) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .test_debug_kernel import Kernel
+from .test_debug_kernel import Kernel, set_up_kernel
 
 pytestmark = [pytest.mark.slow, pytest.mark.kernel]
 
@@ -30,13 +30,8 @@ def exploding():
 
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
-    started = Kernel(tmp_path_factory.mktemp("tracebacks_home"))
-    try:
-        setup = started.run(SETUP)
-        assert setup.status == "ok", setup.text
+    with set_up_kernel(tmp_path_factory.mktemp("tracebacks_home"), SETUP) as started:
         yield started
-    finally:
-        started.shutdown()
 
 
 def _library_free(text: str) -> None:
