@@ -15,54 +15,14 @@ import pytest
 from notebook_pipelines import DagsterInstance, PipelineRunStatus
 from tests.executors.processes import default_sigint, kill_tree, wait_for
 
+from .sleeping_run import REPO, write_sleeping_run
+
 pytestmark = [pytest.mark.slow, pytest.mark.kernel]
-
-REPO = Path(__file__).resolve().parents[2]
-
-_CELL = """import os, time
-with open(os.path.join(os.environ["NP_TEST_DIR"], "sleeping"), "w") as f:
-    f.write(str(os.getpid()))
-time.sleep(60)
-"""
-
-_SCRIPT = """
-import sys
-from notebook_pipelines import DagsterInstance, define_notebook_solid, execute_pipeline, pipeline
-
-if __name__ == "__main__":
-    notebook, home, warm = sys.argv[1], sys.argv[2], sys.argv[3] == "warm"
-    sleeps = define_notebook_solid("sleeps", notebook, warm_kernel=warm)
-
-    @pipeline
-    def notebook_sleeps():
-        sleeps()
-
-    try:
-        execute_pipeline(notebook_sleeps, instance=DagsterInstance.local_temp(home))
-    except KeyboardInterrupt:
-        sys.exit(130)
-"""
 
 
 @pytest.mark.parametrize("warm", ["fresh", "warm"])
 def test_ctrl_c_during_a_notebook_solid_cancels_quietly(tmp_path: Path, warm: str) -> None:
-    import nbformat
-
-    notebook = tmp_path / "sleeps.ipynb"
-    nb = nbformat.v4.new_notebook()
-    parameters = nbformat.v4.new_code_cell("")
-    parameters.metadata["tags"] = ["parameters"]
-    nb.cells = [parameters, nbformat.v4.new_code_cell(_CELL)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, str(notebook))
-    marks = tmp_path / "marks"
-    marks.mkdir()
-    script = tmp_path / "run.py"
-    script.write_text(_SCRIPT)
+    script, notebook, marks = write_sleeping_run(tmp_path)
     home = tmp_path / "home"
     proc = subprocess.Popen(
         [sys.executable, str(script), str(notebook), str(home), warm],
@@ -74,7 +34,7 @@ def test_ctrl_c_during_a_notebook_solid_cancels_quietly(tmp_path: Path, warm: st
         preexec_fn=default_sigint,  # a real Ctrl-C, whatever the shell that started pytest ignores
     )
     try:
-        wait_for((marks / "sleeping").exists, 120, "the notebook's cell started sleeping", proc)
+        wait_for(lambda: any(marks.iterdir()), 120, "the notebook's cell started sleeping", proc)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     finally:

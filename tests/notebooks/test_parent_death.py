@@ -16,50 +16,16 @@ import pytest
 
 from tests.executors.processes import descendants, kill_tree, survivors, wait_for
 
+from .sleeping_run import REPO, write_sleeping_run
+
 pytestmark = [pytest.mark.slow, pytest.mark.kernel]
 
-REPO = Path(__file__).resolve().parents[2]
 DEADLINE = 10.0
-
-_CELL = """import os, time
-with open(os.path.join(os.environ["NP_TEST_DIR"], f"kernel-{os.getpid()}"), "w") as f:
-    f.write(str(os.getpid()))
-time.sleep(60)
-"""
-
-_SCRIPT = """
-import sys
-from notebook_pipelines import DagsterInstance, define_notebook_solid, execute_pipeline, pipeline
-
-if __name__ == "__main__":
-    notebook, home, warm = sys.argv[1], sys.argv[2], sys.argv[3] == "warm"
-    sleeps = define_notebook_solid("sleeps", notebook, warm_kernel=warm)
-
-    @pipeline
-    def notebook_sleeps():
-        sleeps()
-
-    execute_pipeline(notebook_sleeps, instance=DagsterInstance.local_temp(home))
-"""
 
 
 @pytest.mark.parametrize("warm", ["fresh", "warm"])
 def test_the_kernel_stops_when_the_run_process_is_killed(tmp_path: Path, warm: str) -> None:
-    import nbformat
-
-    notebook = tmp_path / "sleeps.ipynb"
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(_CELL)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, str(notebook))
-    marks = tmp_path / "marks"
-    marks.mkdir()
-    script = tmp_path / "run.py"
-    script.write_text(_SCRIPT)
+    script, notebook, marks = write_sleeping_run(tmp_path)
     proc = subprocess.Popen(
         [sys.executable, str(script), str(notebook), str(tmp_path / "home"), warm],
         cwd=tmp_path,
